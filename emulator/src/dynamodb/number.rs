@@ -1,0 +1,3 @@
+//! DynamoDB numbers (being written).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Number;
