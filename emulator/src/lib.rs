@@ -1,3 +1,123 @@
 //! Drydock's emulator: DynamoDB, Timestream and a model registry on one port, stored in redb.
+//!
+//! # Layout
+//! - [`config`]: flags and the embedding configuration.
+//! - `http`: the router; dispatches `POST /` on the `X-Amz-Target` prefix, serves
+//!   `/health` and `/metrics`.
+//! - `aws`: awsJson1_0 plumbing shared by the AWS services (request ids, regions, envelopes).
+//! - [`dynamodb`]: the DynamoDB service: operations, expressions, key encoding, catalog.
+//! - [`storage`]: the redb database and its group-commit writer; knows nothing of HTTP or AWS.
+//! - `metrics`: request counters and latency histograms.
+//!
+//! Embed it with [`Emulator::start`]:
+//! ```no_run
+//! # async fn demo() -> anyhow::Result<()> {
+//! let running = emulator::Emulator::start(emulator::Config::ephemeral()).await?;
+//! println!("DynamoDB endpoint: http://{}", running.addr());
+//! running.shutdown().await;
+//! # Ok(()) }
+//! ```
 
+mod aws;
+pub mod config;
 pub mod dynamodb;
+mod http;
+mod metrics;
+mod state;
+pub mod storage;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub use config::{Config, DurabilityMode, LogFormat};
+use state::AppState;
+use storage::{Durability, Store};
+
+/// The emulator as a library: open storage, bind, serve.
+pub struct Emulator;
+
+/// A started emulator. Dropping it without [`RunningEmulator::shutdown`] leaves the server
+/// running until the runtime stops.
+pub struct RunningEmulator {
+    addr: SocketAddr,
+    stop: oneshot::Sender<()>,
+    server: JoinHandle<std::io::Result<()>>,
+    store: Arc<Store>,
+}
+
+impl Emulator {
+    /// Opens the store, binds `config.host:config.port` (port 0 picks one) and serves in the
+    /// background on the current tokio runtime.
+    pub async fn start(config: Config) -> anyhow::Result<RunningEmulator> {
+        let store = Arc::new(open_store(&config)?);
+        let dynamodb = dynamodb::DynamoDb::open(Arc::clone(&store), &config)
+            .context("loading the DynamoDB catalog")?;
+        let listener = TcpListener::bind((config.host, config.port))
+            .await
+            .with_context(|| format!("binding {}:{}", config.host, config.port))?;
+        let addr = listener.local_addr()?;
+        let state = Arc::new(AppState {
+            config,
+            store: Arc::clone(&store),
+            metrics: metrics::Metrics::default(),
+            dynamodb,
+        });
+        let app = http::router(state);
+        let (stop, stopped) = oneshot::channel::<()>();
+        let server = tokio::spawn(async move {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = stopped.await;
+                })
+                .await
+        });
+        Ok(RunningEmulator {
+            addr,
+            stop,
+            server,
+            store,
+        })
+    }
+}
+
+fn open_store(config: &Config) -> anyhow::Result<Store> {
+    if config.in_memory {
+        return Ok(Store::in_memory()?);
+    }
+    let durability = match config.durability {
+        DurabilityMode::Immediate => Durability::Immediate,
+        DurabilityMode::None => Durability::None,
+    };
+    Store::open(&config.data_dir, durability)
+        .with_context(|| format!("opening the database in {}", config.data_dir.display()))
+}
+
+impl RunningEmulator {
+    /// The address the server listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://addr`, what SDK clients take as their endpoint URL.
+    pub fn endpoint_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stops accepting connections, lets in-flight requests finish, then commits and closes
+    /// storage.
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(());
+        match self.server.await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::error!(error = %e, "server stopped with an error"),
+            Err(e) => tracing::error!(error = %e, "server task failed"),
+        }
+        let store = self.store;
+        let _ = tokio::task::spawn_blocking(move || store.shutdown()).await;
+    }
+}

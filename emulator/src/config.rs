@@ -1,0 +1,94 @@
+//! Runtime configuration, shared by the binary's flags and the embedding API.
+
+use std::net::{IpAddr, Ipv4Addr};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Parser, ValueEnum};
+
+/// How a write is made permanent before it is acknowledged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DurabilityMode {
+    /// fsync before every acknowledgement (one fsync per group-committed batch).
+    Immediate,
+    /// No fsync: after a crash the store is consistent but the last moments of
+    /// acknowledged writes may be missing.
+    None,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// Drydock's emulator: DynamoDB, DynamoDB Streams, Timestream and a model registry on one port.
+#[derive(Debug, Clone, Parser)]
+#[command(name = "emulator", version, about)]
+pub struct Config {
+    /// Address to listen on.
+    #[arg(long, env = "DRYDOCK_HOST", default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
+    pub host: IpAddr,
+
+    /// Port to listen on (0 picks a free one).
+    #[arg(long, env = "DRYDOCK_PORT", default_value_t = 8000)]
+    pub port: u16,
+
+    /// Directory holding the database file.
+    #[arg(long, env = "DRYDOCK_DATA_DIR", default_value = "./drydock-data")]
+    pub data_dir: PathBuf,
+
+    /// Keep everything in memory; nothing survives a restart.
+    #[arg(long, env = "DRYDOCK_IN_MEMORY")]
+    pub in_memory: bool,
+
+    /// When a write is acknowledged: after fsync (immediate) or before it (none).
+    #[arg(long, env = "DRYDOCK_DURABILITY", value_enum, default_value_t = DurabilityMode::Immediate)]
+    pub durability: DurabilityMode,
+
+    /// Log line format on stderr.
+    #[arg(long, env = "DRYDOCK_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+
+    /// Region used when a request carries no SigV4 credential scope.
+    #[arg(long, env = "DRYDOCK_REGION", default_value = "us-east-1")]
+    pub region: String,
+
+    /// Account id used in ARNs.
+    #[arg(long, env = "DRYDOCK_ACCOUNT_ID", default_value = "000000000000")]
+    pub account_id: String,
+
+    /// How long a new table stays CREATING before it turns ACTIVE (milliseconds).
+    #[arg(long, env = "DRYDOCK_TABLE_ACTIVATION_DELAY_MS", default_value_t = 0)]
+    pub table_activation_delay_ms: u64,
+}
+
+impl Config {
+    /// An in-memory emulator on an ephemeral loopback port: what tests and benches want.
+    pub fn ephemeral() -> Self {
+        Config {
+            port: 0,
+            in_memory: true,
+            ..Self::default()
+        }
+    }
+
+    /// A durable emulator on an ephemeral loopback port, storing in `data_dir`.
+    pub fn ephemeral_on_disk(data_dir: impl Into<PathBuf>) -> Self {
+        Config {
+            port: 0,
+            data_dir: data_dir.into(),
+            ..Self::default()
+        }
+    }
+
+    pub fn table_activation_delay(&self) -> Duration {
+        Duration::from_millis(self.table_activation_delay_ms)
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config::parse_from(["emulator"])
+    }
+}

@@ -1,0 +1,265 @@
+//! The catalog of DynamoDB tables: durable in redb (`dynamodb_catalog`), cached in a
+//! `DashMap` so that every data-plane request finds its table without a storage read.
+//!
+//! Invariant: the cache is changed only after the write that changed the stored catalog
+//! has committed, and only by the operation that made that write.
+
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use dashmap::DashMap;
+use redb::{ReadableTable, WriteTransaction};
+use serde::{Deserialize, Serialize};
+
+use super::error::{DynamoError, Result};
+use crate::storage::tables::{DYNAMODB_CATALOG, META};
+use crate::storage::{StorageError, Store};
+
+/// The scalar types a key attribute may have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ScalarType {
+    S,
+    N,
+    B,
+}
+
+impl ScalarType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ScalarType::S => "S",
+            ScalarType::N => "N",
+            ScalarType::B => "B",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyAttribute {
+    pub name: String,
+    pub attribute_type: ScalarType,
+}
+
+/// A table's primary key: partition (HASH) key and optional sort (RANGE) key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeySchema {
+    pub partition: KeyAttribute,
+    pub sort: Option<KeyAttribute>,
+}
+
+impl KeySchema {
+    pub fn is_key_attribute(&self, name: &str) -> bool {
+        self.partition.name == name || self.sort.as_ref().is_some_and(|s| s.name == name)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum BillingMode {
+    Provisioned,
+    PayPerRequest,
+}
+
+impl BillingMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BillingMode::Provisioned => "PROVISIONED",
+            BillingMode::PayPerRequest => "PAY_PER_REQUEST",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProvisionedThroughput {
+    pub read_capacity_units: u64,
+    pub write_capacity_units: u64,
+    /// Epoch seconds of the last increase / decrease, as DescribeTable reports them.
+    pub last_increase: Option<f64>,
+    pub last_decrease: Option<f64>,
+    pub decreases_today: u64,
+}
+
+/// Everything stored about one table. Its JSON form is a storage record, not a wire shape.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TableMeta {
+    /// Never reused; names the redb table holding the items.
+    pub id: u64,
+    pub region: String,
+    pub name: String,
+    pub arn: String,
+    /// The service's TableId (a UUID).
+    pub table_id: String,
+    pub key_schema: KeySchema,
+    /// AttributeDefinitions as given at creation, in order.
+    pub attribute_definitions: Vec<KeyAttribute>,
+    pub billing_mode: BillingMode,
+    pub provisioned: Option<ProvisionedThroughput>,
+    /// Epoch seconds.
+    pub created_at: f64,
+    /// Epoch seconds at which a CREATING table turns ACTIVE.
+    pub active_at: f64,
+    /// Epoch seconds of the last switch of billing mode, if any.
+    pub billing_mode_updated_at: Option<f64>,
+    pub deletion_protection: bool,
+    pub table_class: Option<String>,
+    pub tags: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TableStatus {
+    Creating,
+    Active,
+    Deleting,
+}
+
+impl TableStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TableStatus::Creating => "CREATING",
+            TableStatus::Active => "ACTIVE",
+            TableStatus::Deleting => "DELETING",
+        }
+    }
+}
+
+impl TableMeta {
+    pub fn items_table_name(&self) -> String {
+        crate::storage::tables::dynamodb_items_name(self.id)
+    }
+
+    pub fn status(&self) -> TableStatus {
+        if now_epoch_seconds() < self.active_at {
+            TableStatus::Creating
+        } else {
+            TableStatus::Active
+        }
+    }
+}
+
+pub fn now_epoch_seconds() -> f64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64())
+}
+
+fn catalog_key(region: &str, name: &str) -> String {
+    format!("{region}/{name}")
+}
+
+#[derive(Default)]
+pub struct Catalog {
+    tables: DashMap<(String, String), Arc<TableMeta>>,
+}
+
+impl Catalog {
+    /// Reads every stored table description into the cache.
+    pub fn load(store: &Store) -> std::result::Result<Catalog, StorageError> {
+        let catalog = Catalog::default();
+        let txn = store.read()?;
+        let table = match txn.open_table(DYNAMODB_CATALOG) {
+            Ok(table) => table,
+            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(catalog),
+            Err(e) => return Err(e.into()),
+        };
+        for entry in table.iter().map_err(redb::Error::from)? {
+            let (_, value) = entry.map_err(redb::Error::from)?;
+            let meta: TableMeta = serde_json::from_slice(value.value()).map_err(|e| {
+                StorageError::from(redb::Error::Io(std::io::Error::other(format!(
+                    "corrupt catalog record: {e}"
+                ))))
+            })?;
+            catalog.insert(meta);
+        }
+        Ok(catalog)
+    }
+
+    pub fn get(&self, region: &str, name: &str) -> Option<Arc<TableMeta>> {
+        // A borrowed two-string key cannot probe a map keyed by owned pairs, so build it;
+        // the allocation is small next to the request's own JSON parse.
+        self.tables
+            .get(&(region.to_owned(), name.to_owned()))
+            .map(|e| Arc::clone(&e))
+    }
+
+    /// The table, or the service's ResourceNotFoundException.
+    pub fn require(&self, region: &str, name: &str) -> Result<Arc<TableMeta>> {
+        self.get(region, name)
+            .ok_or_else(|| DynamoError::table_not_found(name))
+    }
+
+    /// Names of the region's tables, sorted as ListTables returns them.
+    pub fn names(&self, region: &str) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .tables
+            .iter()
+            .filter(|e| e.key().0 == region)
+            .map(|e| e.key().1.clone())
+            .collect();
+        names.sort();
+        names
+    }
+
+    pub fn insert(&self, meta: TableMeta) {
+        self.tables
+            .insert((meta.region.clone(), meta.name.clone()), Arc::new(meta));
+    }
+
+    pub fn remove(&self, region: &str, name: &str) {
+        self.tables.remove(&(region.to_owned(), name.to_owned()));
+    }
+}
+
+/// Reads a table's stored description inside a write transaction (the authoritative copy
+/// for serializable checks such as "does this table still exist").
+pub fn stored_meta(
+    txn: &WriteTransaction,
+    region: &str,
+    name: &str,
+) -> std::result::Result<Option<TableMeta>, StorageError> {
+    let table = txn.open_table(DYNAMODB_CATALOG)?;
+    let Some(value) = table.get(catalog_key(region, name).as_str())? else {
+        return Ok(None);
+    };
+    Ok(serde_json::from_slice(value.value()).ok())
+}
+
+/// True when table `id` is still the live table under its name.
+pub fn is_live(
+    txn: &WriteTransaction,
+    meta: &TableMeta,
+) -> std::result::Result<bool, StorageError> {
+    Ok(stored_meta(txn, &meta.region, &meta.name)?.is_some_and(|m| m.id == meta.id))
+}
+
+pub fn store_meta(
+    txn: &WriteTransaction,
+    meta: &TableMeta,
+) -> std::result::Result<(), StorageError> {
+    let bytes = serde_json::to_vec(meta).expect("a TableMeta always serializes");
+    let mut table = txn.open_table(DYNAMODB_CATALOG)?;
+    table.insert(
+        catalog_key(&meta.region, &meta.name).as_str(),
+        bytes.as_slice(),
+    )?;
+    Ok(())
+}
+
+pub fn remove_meta(
+    txn: &WriteTransaction,
+    region: &str,
+    name: &str,
+) -> std::result::Result<(), StorageError> {
+    let mut table = txn.open_table(DYNAMODB_CATALOG)?;
+    table.remove(catalog_key(region, name).as_str())?;
+    Ok(())
+}
+
+/// Allocates the next table id; ids are never reused.
+pub fn next_table_id(txn: &WriteTransaction) -> std::result::Result<u64, StorageError> {
+    const KEY: &str = "dynamodb.next_table_id";
+    let mut table = txn.open_table(META)?;
+    let next = table
+        .get(KEY)?
+        .and_then(|v| v.value().try_into().ok().map(u64::from_le_bytes))
+        .unwrap_or(1);
+    table.insert(KEY, (next + 1).to_le_bytes().as_slice())?;
+    Ok(next)
+}

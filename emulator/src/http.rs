@@ -1,0 +1,112 @@
+//! The HTTP surface: one router for every service on the emulator's one port.
+//!
+//! `POST /` carries the AWS JSON 1.0 services, told apart by the `X-Amz-Target` prefix;
+//! `/health` and `/metrics` serve operators.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderMap, Response, StatusCode, header};
+use axum::routing::{get, post};
+
+use crate::aws::{self, HEADER_TARGET};
+use crate::dynamodb;
+use crate::state::AppState;
+
+/// Bodies beyond this are refused before parsing. DynamoDB's own request limit is 16 MB
+/// (a BatchWriteItem of 25 items of 400 KB plus overhead fits well within it).
+const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
+
+pub fn router(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/", post(aws_json))
+        .route("/health", get(health))
+        .route("/metrics", get(metrics))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .with_state(state)
+}
+
+/// Dispatches an awsJson1_0 request on the service prefix of `X-Amz-Target`.
+async fn aws_json(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response<Body> {
+    let started = Instant::now();
+    let Some(target) = headers.get(HEADER_TARGET).and_then(|v| v.to_str().ok()) else {
+        return missing_target();
+    };
+    let region = aws::region_from_headers(&headers).unwrap_or(&state.config.region);
+    match target.split_once('.') {
+        Some((dynamodb::TARGET_PREFIX, operation)) => {
+            dynamodb::handle(&state, region, operation, body, started).await
+        }
+        _ => unknown_target(),
+    }
+}
+
+/// What the service answers when `X-Amz-Target` is absent: it cannot tell which operation
+/// was meant.
+fn missing_target() -> Response<Body> {
+    aws::error_response(
+        400,
+        "com.amazon.coral.service#UnknownOperationException",
+        "",
+        false,
+    )
+}
+
+fn unknown_target() -> Response<Body> {
+    aws::error_response(
+        400,
+        "com.amazon.coral.service#UnknownOperationException",
+        "",
+        false,
+    )
+}
+
+async fn health(State(state): State<Arc<AppState>>) -> Response<Body> {
+    let (status, body) = match state.store.read() {
+        Ok(_) => (StatusCode::OK, r#"{"status":"ok"}"#),
+        Err(e) => {
+            tracing::error!(error = %e, "health check cannot read storage");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                r#"{"status":"storage unavailable"}"#,
+            )
+        }
+    };
+    Response::builder()
+        .status(status)
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(body))
+        .expect("static response")
+}
+
+async fn metrics(State(state): State<Arc<AppState>>) -> Response<Body> {
+    let writer = state.store.writer_stats();
+    let text = state.metrics.render(&[
+        (
+            "drydock_storage_file_bytes",
+            "Size of the database file in bytes.",
+            state.store.file_size() as f64,
+        ),
+        (
+            "drydock_storage_commits",
+            "Write transactions committed by the group-commit writer.",
+            writer.commits as f64,
+        ),
+        (
+            "drydock_storage_mutations",
+            "Mutations applied by the group-commit writer.",
+            writer.mutations as f64,
+        ),
+    ]);
+    Response::builder()
+        .header(header::CONTENT_TYPE, "text/plain; version=0.0.4")
+        .body(Body::from(text))
+        .expect("static response")
+}

@@ -1,0 +1,14 @@
+//! `AppState`: what every request handler shares.
+
+use crate::config::Config;
+use crate::dynamodb::DynamoDb;
+use crate::metrics::Metrics;
+use crate::storage::Store;
+use std::sync::Arc;
+
+pub struct AppState {
+    pub config: Config,
+    pub store: Arc<Store>,
+    pub metrics: Metrics,
+    pub dynamodb: DynamoDb,
+}

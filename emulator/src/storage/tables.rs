@@ -1,0 +1,26 @@
+//! Every redb table the emulator uses, and how its keys and values are encoded.
+//!
+//! | table | key | value |
+//! |---|---|---|
+//! | `meta` | setting name (`&str`) | little-endian counters or UTF-8 |
+//! | `dynamodb_catalog` | `region/table-name` | JSON `TableMeta` record (`dynamodb::catalog`) |
+//! | `dynamodb_items_<id>` | `dynamodb::keys` stored key | item as canonical DynamoDB JSON |
+//!
+//! Item tables are named by a table id that is never reused, so a table deleted and
+//! created again under the same name never sees its predecessor's items.
+
+use redb::TableDefinition;
+
+pub const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
+pub const DYNAMODB_CATALOG: TableDefinition<&str, &[u8]> = TableDefinition::new("dynamodb_catalog");
+
+/// The redb table name holding the items of DynamoDB table `id`.
+pub fn dynamodb_items_name(id: u64) -> String {
+    format!("dynamodb_items_{id}")
+}
+
+/// Items of one DynamoDB table. The definition borrows `name`, built by
+/// [`dynamodb_items_name`].
+pub fn dynamodb_items(name: &str) -> TableDefinition<'_, &'static [u8], &'static [u8]> {
+    TableDefinition::new(name)
+}
