@@ -37,29 +37,20 @@ async fn aws_json(
 ) -> Response<Body> {
     let started = Instant::now();
     let Some(target) = headers.get(HEADER_TARGET).and_then(|v| v.to_str().ok()) else {
-        return missing_target();
+        return unknown_operation();
     };
     let region = aws::region_from_headers(&headers).unwrap_or(&state.config.region);
     match target.split_once('.') {
         Some((dynamodb::TARGET_PREFIX, operation)) => {
             dynamodb::handle(&state, region, operation, body, started).await
         }
-        _ => unknown_target(),
+        _ => unknown_operation(),
     }
 }
 
-/// What the service answers when `X-Amz-Target` is absent: it cannot tell which operation
-/// was meant.
-fn missing_target() -> Response<Body> {
-    aws::error_response(
-        400,
-        "com.amazon.coral.service#UnknownOperationException",
-        "",
-        false,
-    )
-}
-
-fn unknown_target() -> Response<Body> {
+/// A missing `X-Amz-Target` or one naming no service here: the answer the AWS front end
+/// gives, which carries no message.
+fn unknown_operation() -> Response<Body> {
     aws::error_response(
         400,
         "com.amazon.coral.service#UnknownOperationException",

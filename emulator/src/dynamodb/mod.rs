@@ -15,6 +15,8 @@
 pub mod catalog;
 pub mod error;
 pub mod number;
+pub mod ops;
+pub mod types;
 pub mod value;
 
 use std::sync::Arc;

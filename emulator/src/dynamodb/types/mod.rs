@@ -1,0 +1,2 @@
+//! The JSON wire shapes of DynamoDB requests and responses, named as in the service model
+//! (`PutItemInput`, `TableDescription`, …). Only these files define the wire format.
