@@ -38,9 +38,7 @@ impl ErrorCode {
             ErrorCode::ValidationException => "ValidationException",
             ErrorCode::SerializationException => "SerializationException",
             ErrorCode::UnknownOperationException => "UnknownOperationException",
-            ErrorCode::MissingAuthenticationTokenException => {
-                "MissingAuthenticationTokenException"
-            }
+            ErrorCode::MissingAuthenticationTokenException => "MissingAuthenticationTokenException",
             ErrorCode::UnrecognizedClientException => "UnrecognizedClientException",
             ErrorCode::ResourceNotFoundException => "ResourceNotFoundException",
             ErrorCode::ResourceInUseException => "ResourceInUseException",

@@ -1,0 +1,49 @@
+"""Creates the `bench` table on a DynamoDB endpoint and loads ITEMS items of 200 bytes.
+
+Plain HTTP with a fixed SigV4-shaped header: the emulators compared here don't verify
+signatures, so no SDK is needed.
+"""
+import json
+import sys
+import time
+import urllib.error
+import urllib.request
+
+endpoint, items = sys.argv[1], int(sys.argv[2])
+HEADERS = {
+    "Content-Type": "application/x-amz-json-1.0",
+    "Authorization": "AWS4-HMAC-SHA256 Credential=AKIDBENCH/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0",
+}
+
+
+def call(operation, body):
+    request = urllib.request.Request(
+        endpoint,
+        data=json.dumps(body).encode(),
+        headers={**HEADERS, "X-Amz-Target": f"DynamoDB_20120810.{operation}"},
+    )
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return json.loads(response.read() or b"{}")
+
+
+try:
+    call("DeleteTable", {"TableName": "bench"})
+except urllib.error.HTTPError:
+    pass
+call("CreateTable", {
+    "TableName": "bench",
+    "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
+    "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+    "BillingMode": "PAY_PER_REQUEST",
+})
+while call("DescribeTable", {"TableName": "bench"})["Table"]["TableStatus"] != "ACTIVE":
+    time.sleep(0.1)
+payload = "x" * 200
+for start in range(0, items, 25):
+    batch = [
+        {"PutRequest": {"Item": {"pk": {"S": f"user-{i:06d}"}, "payload": {"S": payload}}}}
+        for i in range(start, min(start + 25, items))
+    ]
+    pending = {"bench": batch}
+    while pending:
+        pending = call("BatchWriteItem", {"RequestItems": pending}).get("UnprocessedItems") or {}

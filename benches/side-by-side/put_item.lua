@@ -1,0 +1,16 @@
+-- wrk script: PutItem of fresh keys with a 200-byte payload.
+local payload = string.rep("x", 200)
+local counter = 0
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/x-amz-json-1.0"
+wrk.headers["X-Amz-Target"] = "DynamoDB_20120810.PutItem"
+wrk.headers["Authorization"] = "AWS4-HMAC-SHA256 Credential=AKIDBENCH/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0"
+
+request = function()
+  counter = counter + 1
+  local key = string.format("write-%09d", counter)
+  return wrk.format(nil, nil, nil,
+    '{"TableName":"bench","Item":{"pk":{"S":"' .. key .. '"},"payload":{"S":"' .. payload .. '"}}}')
+end
+
+dofile(os.getenv("SUMMARY_LUA"))
