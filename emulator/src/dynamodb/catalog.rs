@@ -144,9 +144,11 @@ fn catalog_key(region: &str, name: &str) -> String {
     format!("{region}/{name}")
 }
 
+/// Tables by region, then by name: two levels so that a lookup borrows the request's
+/// strings instead of building an owned key.
 #[derive(Default)]
 pub struct Catalog {
-    tables: DashMap<(String, String), Arc<TableMeta>>,
+    regions: DashMap<String, Arc<DashMap<String, Arc<TableMeta>>>>,
 }
 
 impl Catalog {
@@ -172,11 +174,8 @@ impl Catalog {
     }
 
     pub fn get(&self, region: &str, name: &str) -> Option<Arc<TableMeta>> {
-        // A borrowed two-string key cannot probe a map keyed by owned pairs, so build it;
-        // the allocation is small next to the request's own JSON parse.
-        self.tables
-            .get(&(region.to_owned(), name.to_owned()))
-            .map(|e| Arc::clone(&e))
+        let tables = self.regions.get(region)?;
+        tables.get(name).map(|e| Arc::clone(&e))
     }
 
     /// The table, or the service's ResourceNotFoundException.
@@ -188,22 +187,23 @@ impl Catalog {
     /// Names of the region's tables, sorted as ListTables returns them.
     pub fn names(&self, region: &str) -> Vec<String> {
         let mut names: Vec<String> = self
-            .tables
-            .iter()
-            .filter(|e| e.key().0 == region)
-            .map(|e| e.key().1.clone())
-            .collect();
+            .regions
+            .get(region)
+            .map(|tables| tables.iter().map(|e| e.key().clone()).collect())
+            .unwrap_or_default();
         names.sort();
         names
     }
 
     pub fn insert(&self, meta: TableMeta) {
-        self.tables
-            .insert((meta.region.clone(), meta.name.clone()), Arc::new(meta));
+        let tables = Arc::clone(&self.regions.entry(meta.region.clone()).or_default());
+        tables.insert(meta.name.clone(), Arc::new(meta));
     }
 
     pub fn remove(&self, region: &str, name: &str) {
-        self.tables.remove(&(region.to_owned(), name.to_owned()));
+        if let Some(tables) = self.regions.get(region) {
+            tables.remove(name);
+        }
     }
 }
 
