@@ -16,6 +16,7 @@ pub mod catalog;
 pub mod error;
 pub mod number;
 pub mod ops;
+pub mod size;
 pub mod types;
 pub mod value;
 
