@@ -14,6 +14,7 @@
 
 pub mod catalog;
 pub mod error;
+pub mod keys;
 pub mod number;
 pub mod ops;
 pub mod size;

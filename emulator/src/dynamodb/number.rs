@@ -393,32 +393,40 @@ impl Number {
     /// invert the exponent and digit bytes. The encoding is self-delimiting (see
     /// [`Number::decode_ordered`]) and at most [`MAX_ENCODED_LEN`] bytes.
     pub fn encode_ordered(&self, out: &mut Vec<u8>) {
+        let (buf, len) = self.encode_ordered_array();
+        out.extend_from_slice(&buf[..len]);
+    }
+
+    /// [`Number::encode_ordered`] into a fixed buffer: the bytes are `buf[..len]`.
+    pub fn encode_ordered_array(&self) -> ([u8; MAX_ENCODED_LEN], usize) {
+        let mut out = [0u8; MAX_ENCODED_LEN];
         if self.is_zero() {
-            out.push(TAG_ZERO);
-            return;
+            out[0] = TAG_ZERO;
+            return (out, 1);
         }
         let flip = if self.negative { 0xFF } else { 0x00 };
-        out.push(if self.negative {
+        out[0] = if self.negative {
             TAG_NEGATIVE
         } else {
             TAG_POSITIVE
-        });
+        };
         // adjusted ∈ [-130, 125] by invariant, so this fits a byte.
-        out.push(((self.adjusted_exponent() - MIN_EXPONENT) as u8) ^ flip);
-        let mut buf = [0u8; MAX_DIGITS];
-        let n = write_digits(self.mantissa, &mut buf);
+        out[1] = ((self.adjusted_exponent() - MIN_EXPONENT) as u8) ^ flip;
+        let mut digits = [0u8; MAX_DIGITS];
+        let n = write_digits(self.mantissa, &mut digits);
         let pairs = n.div_ceil(2);
         for k in 0..pairs {
-            let hi = buf[2 * k];
-            let lo = if 2 * k + 1 < n { buf[2 * k + 1] } else { 0 };
+            let hi = digits[2 * k];
+            let lo = if 2 * k + 1 < n { digits[2 * k + 1] } else { 0 };
             let pair = hi * 10 + lo;
             let byte = if k + 1 == pairs {
                 2 * pair
             } else {
                 2 * pair + 1
             };
-            out.push(byte ^ flip);
+            out[2 + k] = byte ^ flip;
         }
+        (out, 2 + pairs)
     }
 
     /// Reads one number written by [`Number::encode_ordered`] from the start of `bytes`;
@@ -1040,6 +1048,8 @@ mod tests {
             let mut bytes = encoded(&a);
             let len = bytes.len();
             prop_assert!(len <= MAX_ENCODED_LEN);
+            let (array, array_len) = a.encode_ordered_array();
+            prop_assert_eq!(&array[..array_len], &bytes[..]);
             bytes.extend_from_slice(&tail);
             prop_assert_eq!(Number::decode_ordered(&bytes), Some((a, len)));
         }
