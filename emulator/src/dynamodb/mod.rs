@@ -12,8 +12,10 @@
 //! - `catalog`: table descriptions, durable and cached.
 //! - `ops`: one file per operation.
 
+pub mod attribute_json;
 pub mod catalog;
 pub mod error;
+pub mod json;
 pub mod keys;
 pub mod number;
 pub mod ops;
