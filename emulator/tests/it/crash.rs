@@ -1,0 +1,304 @@
+//! Durability: acknowledged writes survive a SIGKILL of the `emulator` process, and a clean
+//! restart of the library keeps every table and item.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::types::{AttributeValue, ScalarAttributeType};
+use emulator::Config;
+
+use crate::util::*;
+
+const WRITERS: usize = 8;
+
+/// A child `emulator` process and the address it printed.
+struct ChildEmulator {
+    child: Child,
+    addr: SocketAddr,
+}
+
+impl ChildEmulator {
+    /// Starts the binary on an ephemeral port with `data_dir`, durability immediate, JSON logs,
+    /// and waits (at most 20 s) for its "listening" line on stderr.
+    fn start(data_dir: &Path) -> ChildEmulator {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_emulator"))
+            .args([
+                "--host",
+                "127.0.0.1",
+                "--port",
+                "0",
+                "--durability",
+                "immediate",
+            ])
+            .args(["--log-format", "json"])
+            .arg("--data-dir")
+            .arg(data_dir)
+            .env("RUST_LOG", "info")
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the emulator binary starts");
+        let stderr = child.stderr.take().unwrap();
+        let (tx, rx) = mpsc::channel();
+        // Reads stderr to the end so the child never blocks on a full pipe.
+        std::thread::spawn(move || {
+            let mut tx = Some(tx);
+            let mut seen = Vec::new();
+            for line in BufReader::new(stderr).lines() {
+                let Ok(line) = line else { break };
+                if let Some(addr) = listening_addr(&line) {
+                    if let Some(tx) = tx.take() {
+                        let _ = tx.send(Ok(addr));
+                    }
+                } else if tx.is_some() {
+                    seen.push(line);
+                }
+            }
+            if let Some(tx) = tx {
+                let _ = tx.send(Err(seen.join("\n")));
+            }
+        });
+        match rx.recv_timeout(Duration::from_secs(20)) {
+            Ok(Ok(addr)) => ChildEmulator { child, addr },
+            Ok(Err(stderr)) => {
+                let _ = child.kill();
+                panic!("the emulator exited without a listening line; stderr:\n{stderr}")
+            }
+            Err(_) => {
+                let _ = child.kill();
+                panic!("no listening line on stderr within 20 s")
+            }
+        }
+    }
+
+    fn endpoint(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// SIGKILL (what `Child::kill` sends on Unix), then reap.
+    fn kill(mut self) {
+        self.child.kill().expect("SIGKILL the emulator");
+        self.child.wait().expect("reap the emulator");
+    }
+}
+
+/// The address in the binary's "listening" log line: JSON (`"fields":{"message":"listening",
+/// "addr":"127.0.0.1:PORT"}`) or text (`... listening addr=127.0.0.1:PORT`).
+fn listening_addr(line: &str) -> Option<SocketAddr> {
+    if let Ok(json) = serde_json::from_str::<serde_json::Value>(line) {
+        let fields = json.get("fields")?;
+        if fields.get("message")?.as_str()? != "listening" {
+            return None;
+        }
+        return fields.get("addr")?.as_str()?.parse().ok();
+    }
+    if !line.contains("listening") {
+        return None;
+    }
+    let rest = &line[line.find("addr=")? + "addr=".len()..];
+    rest.split_whitespace().next()?.parse().ok()
+}
+
+fn value_for(writer: usize, seq: usize) -> String {
+    format!("writer {writer} write {seq} {}", "x".repeat(seq % 200))
+}
+
+/// What one writer learned: keys acknowledged, and the counter values acknowledged and
+/// attempted.
+#[derive(Default)]
+struct WriterLog {
+    acked: Vec<(String, String, usize)>,
+    counter_acked: Option<u64>,
+    counter_attempted: Option<u64>,
+}
+
+async fn writer(client: Client, table: String, w: usize, stop_at: Instant) -> WriterLog {
+    let mut log = WriterLog::default();
+    let mut seq = 0;
+    while Instant::now() < stop_at {
+        let id = format!("w{w}-{seq:06}");
+        let value = value_for(w, seq);
+        let put = client
+            .put_item()
+            .table_name(&table)
+            .item("id", s(&id))
+            .item("v", s(&value))
+            .item("seq", n(&seq.to_string()))
+            .send()
+            .await;
+        if put.is_err() {
+            break; // The process is gone.
+        }
+        log.acked.push((id, value, seq));
+
+        let counter = seq as u64;
+        log.counter_attempted = Some(counter);
+        let update = client
+            .update_item()
+            .table_name(&table)
+            .key("id", s(&format!("counter-{w}")))
+            .update_expression("SET c = :c")
+            .expression_attribute_values(":c", n(&counter.to_string()))
+            .send()
+            .await;
+        if update.is_err() {
+            break;
+        }
+        log.counter_acked = Some(counter);
+        seq += 1;
+    }
+    log
+}
+
+async fn scan_all(client: &Client, table: &str) -> BTreeMap<String, Item> {
+    let mut out = BTreeMap::new();
+    let mut start = None;
+    loop {
+        let page = client
+            .scan()
+            .table_name(table)
+            .consistent_read(true)
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .expect("scan after restart");
+        for it in page.items() {
+            let id = it["id"].as_s().unwrap().clone();
+            assert!(
+                out.insert(id.clone(), it.clone()).is_none(),
+                "{id} scanned twice"
+            );
+        }
+        start = page.last_evaluated_key;
+        if start.is_none() {
+            return out;
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn acknowledged_writes_survive_sigkill() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = ChildEmulator::start(dir.path());
+    let client = client(&first.endpoint(), REGION);
+    create_hash_table(&client, "crash", "id", ScalarAttributeType::S).await;
+
+    // Writers run until well after the kill; the kill lands mid-load.
+    let stop_at = Instant::now() + Duration::from_secs(6);
+    let writers: Vec<_> = (0..WRITERS)
+        .map(|w| tokio::spawn(writer(client.clone(), "crash".to_owned(), w, stop_at)))
+        .collect();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    first.kill();
+    let killed_at = Instant::now();
+    let mut logs = Vec::new();
+    for w in writers {
+        logs.push(w.await.unwrap());
+    }
+    assert!(
+        killed_at.elapsed() < Duration::from_secs(5),
+        "writers noticed the kill promptly"
+    );
+    let acked: usize = logs.iter().map(|l| l.acked.len()).sum();
+    assert!(
+        acked >= WRITERS,
+        "every writer got some writes in before the kill: {acked}"
+    );
+
+    let second = ChildEmulator::start(dir.path());
+    let client = crate::util::client(&second.endpoint(), REGION);
+    let stored = scan_all(&client, "crash").await;
+
+    let mut missing = Vec::new();
+    for (w, log) in logs.iter().enumerate() {
+        for (id, value, seq) in &log.acked {
+            match stored.get(id) {
+                Some(it) => assert_eq!(
+                    (it.get("v"), it.get("seq")),
+                    (
+                        Some(&AttributeValue::S(value.clone())),
+                        Some(&n(&seq.to_string()))
+                    ),
+                    "{id} has its acknowledged value"
+                ),
+                None => missing.push(id.clone()),
+            }
+        }
+        let counter = stored
+            .get(&format!("counter-{w}"))
+            .and_then(|it| it.get("c"))
+            .map(|c| c.as_n().unwrap().parse::<u64>().unwrap());
+        if let Some(acked) = log.counter_acked {
+            let got = counter.unwrap_or_else(|| panic!("counter-{w} lost (acknowledged {acked})"));
+            let attempted = log.counter_attempted.unwrap();
+            assert!(
+                (acked..=attempted).contains(&got),
+                "counter-{w} is {got}: the last acknowledged value was {acked}, the last \
+                 attempted {attempted}"
+            );
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "{} of {acked} acknowledged writes lost after SIGKILL, e.g. {:?}",
+        missing.len(),
+        &missing[..missing.len().min(5)]
+    );
+    second.kill();
+}
+
+#[tokio::test]
+async fn durable_store_keeps_tables_and_items_across_a_clean_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let h = Harness::start_with(Config::ephemeral_on_disk(dir.path())).await;
+    create_ml_features(&h.client, "ml-features").await;
+    for f in ["ctr_7d", "emb_1"] {
+        h.client
+            .put_item()
+            .table_name("ml-features")
+            .item("user_id", s("u1"))
+            .item("feature_name", s(f))
+            .item("value", n("0.25"))
+            .send()
+            .await
+            .unwrap();
+    }
+    h.stop().await;
+
+    let h = Harness::start_with(Config::ephemeral_on_disk(dir.path())).await;
+    let listed = h.client.list_tables().send().await.unwrap();
+    assert_eq!(listed.table_names(), ["ml-features"]);
+    let out = h
+        .client
+        .query()
+        .table_name("ml-features")
+        .key_condition_expression("user_id = :u")
+        .expression_attribute_values(":u", s("u1"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        out.items(),
+        [
+            item(&[
+                ("user_id", s("u1")),
+                ("feature_name", s("ctr_7d")),
+                ("value", n("0.25"))
+            ]),
+            item(&[
+                ("user_id", s("u1")),
+                ("feature_name", s("emb_1")),
+                ("value", n("0.25"))
+            ]),
+        ]
+    );
+    h.stop().await;
+}

@@ -1,0 +1,9 @@
+//! DynamoDB through `aws-sdk-dynamodb` (and raw HTTP where the SDK cannot go).
+
+mod batch;
+mod errors;
+mod items;
+mod protocol;
+mod query_scan;
+mod regions;
+mod tables;

@@ -1,0 +1,10 @@
+//! The emulator driven by real clients: one integration-test binary.
+//!
+//! - `util`: an in-process emulator per test, SDK clients for it, item builders, a raw HTTP
+//!   client.
+//! - `dynamodb`: the DynamoDB operations through `aws-sdk-dynamodb`, split by concern.
+//! - `crash`: a child `emulator` process killed with SIGKILL under write load.
+
+mod crash;
+mod dynamodb;
+mod util;
