@@ -62,6 +62,7 @@ impl Emulator {
             .await
             .with_context(|| format!("binding {}:{}", config.host, config.port))?;
         let addr = listener.local_addr()?;
+        dynamodb.set_endpoint_address(addr.to_string());
         let state = Arc::new(AppState {
             config,
             store: Arc::clone(&store),

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use dashmap::DashMap;
-use redb::{ReadableTable, WriteTransaction};
+use redb::{ReadTransaction, ReadableTable, WriteTransaction};
 use serde::{Deserialize, Serialize};
 
 use super::error::{DynamoError, Result};
@@ -91,16 +91,30 @@ pub struct TableMeta {
     /// AttributeDefinitions as given at creation, in order.
     pub attribute_definitions: Vec<KeyAttribute>,
     pub billing_mode: BillingMode,
+    /// The provisioned capacity. Always `Some` while `billing_mode` is PROVISIONED; a table
+    /// switched to PAY_PER_REQUEST keeps its last settings here (DescribeTable still reports
+    /// their Last*DateTime), so read `billing_mode` to learn which mode applies.
     pub provisioned: Option<ProvisionedThroughput>,
     /// Epoch seconds.
     pub created_at: f64,
     /// Epoch seconds at which a CREATING table turns ACTIVE.
     pub active_at: f64,
-    /// Epoch seconds of the last switch of billing mode, if any.
+    /// Epoch seconds at which the table last became PAY_PER_REQUEST (at creation or by
+    /// UpdateTable): BillingModeSummary's LastUpdateToPayPerRequestDateTime. Kept after a
+    /// switch back to PROVISIONED, as the service keeps it.
     pub billing_mode_updated_at: Option<f64>,
     pub deletion_protection: bool,
+    /// Set when the class was named at creation or changed since; absent means STANDARD.
     pub table_class: Option<String>,
     pub tags: Vec<(String, String)>,
+    /// Epoch seconds of the last TableClass change by UpdateTable.
+    #[serde(default)]
+    pub table_class_updated_at: Option<f64>,
+    /// The table's WarmThroughput (read, write units per second): the highest capacity it
+    /// was ever provisioned with, and at least 12000/4000 once it has been on demand.
+    /// (0, 0) in records written before this field existed: derived when described.
+    #[serde(default)]
+    pub warm_throughput: (u64, u64),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -149,6 +163,10 @@ fn catalog_key(region: &str, name: &str) -> String {
 #[derive(Default)]
 pub struct Catalog {
     regions: DashMap<String, Arc<DashMap<String, Arc<TableMeta>>>>,
+    /// Serializes [`Catalog::refresh`]: without it, two control-plane writes that commit in
+    /// one order could update the cache in the other and leave it stale. Held for one read
+    /// (about a microsecond), so a std mutex on the async worker is fine.
+    refresh_lock: std::sync::Mutex<()>,
 }
 
 impl Catalog {
@@ -204,6 +222,35 @@ impl Catalog {
         if let Some(tables) = self.regions.get(region) {
             tables.remove(name);
         }
+    }
+
+    /// Makes the cached entry for `region`/`name` equal to the stored catalog record (or
+    /// removes it). Control-plane operations call this after their write has committed:
+    /// refreshes run one at a time and each reads the latest committed state, so the cache
+    /// ends up equal to storage whatever order concurrent operations finish in.
+    pub fn refresh(
+        &self,
+        store: &Store,
+        region: &str,
+        name: &str,
+    ) -> std::result::Result<(), StorageError> {
+        let _guard = self
+            .refresh_lock
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let txn = store.read()?;
+        let stored = match txn.open_table(DYNAMODB_CATALOG) {
+            Ok(table) => table
+                .get(catalog_key(region, name).as_str())?
+                .and_then(|v| serde_json::from_slice::<TableMeta>(v.value()).ok()),
+            Err(redb::TableError::TableDoesNotExist(_)) => None,
+            Err(e) => return Err(e.into()),
+        };
+        match stored {
+            Some(meta) => self.insert(meta),
+            None => self.remove(region, name),
+        }
+        Ok(())
     }
 }
 
@@ -262,4 +309,65 @@ pub fn next_table_id(txn: &WriteTransaction) -> std::result::Result<u64, Storage
         .unwrap_or(1);
     table.insert(KEY, (next + 1).to_le_bytes().as_slice())?;
     Ok(next)
+}
+
+// ---------------------------------------------------------------------------------------
+// TableSizeBytes
+
+fn table_size_key(id: u64) -> String {
+    format!("dynamodb.table_size.{id}")
+}
+
+/// Adds `delta_bytes` (negative to subtract) to the TableSizeBytes that DescribeTable reports
+/// for `meta`'s table; the sum saturates at 0.
+///
+/// Item writes call this inside their write closure, in the same transaction as the item
+/// change, with the difference between the new and the old item's size (`size::item_size`):
+/// +new for an insert, new − old for a replace, −old for a delete. The counter then never
+/// disagrees with the items, even after a crash. It lives in the `meta` table under
+/// `dynamodb.table_size.<id>` (little-endian u64) and DeleteTable removes it. ItemCount needs
+/// no counter: it is the items table's length, which redb keeps.
+pub fn adjust_table_size(
+    txn: &WriteTransaction,
+    meta: &TableMeta,
+    delta_bytes: i64,
+) -> std::result::Result<(), StorageError> {
+    if delta_bytes == 0 {
+        return Ok(());
+    }
+    let key = table_size_key(meta.id);
+    let mut table = txn.open_table(META)?;
+    let current = table
+        .get(key.as_str())?
+        .and_then(|v| v.value().try_into().ok().map(u64::from_le_bytes))
+        .unwrap_or(0);
+    let next = current.saturating_add_signed(delta_bytes);
+    table.insert(key.as_str(), next.to_le_bytes().as_slice())?;
+    Ok(())
+}
+
+/// The TableSizeBytes counter of table `id` (0 when nothing was ever written).
+pub fn table_size(txn: &ReadTransaction, id: u64) -> std::result::Result<u64, StorageError> {
+    let table = match txn.open_table(META) {
+        Ok(table) => table,
+        Err(redb::TableError::TableDoesNotExist(_)) => return Ok(0),
+        Err(e) => return Err(e.into()),
+    };
+    Ok(table
+        .get(table_size_key(id).as_str())?
+        .and_then(|v| v.value().try_into().ok().map(u64::from_le_bytes))
+        .unwrap_or(0))
+}
+
+/// Drops table `id`'s TableSizeBytes counter (DeleteTable) and returns its last value.
+pub fn remove_table_size(
+    txn: &WriteTransaction,
+    id: u64,
+) -> std::result::Result<u64, StorageError> {
+    let mut table = txn.open_table(META)?;
+    let removed = table
+        .remove(table_size_key(id).as_str())?
+        .and_then(|v| v.value().try_into().ok().map(u64::from_le_bytes))
+        .unwrap_or(0);
+    Ok(removed)
 }

@@ -45,6 +45,8 @@ pub struct DynamoDb {
     pub(crate) catalog: Catalog,
     pub(crate) account_id: String,
     pub(crate) activation_delay: Duration,
+    /// The server's `host:port`, once bound: what DescribeEndpoints names.
+    endpoint_address: std::sync::OnceLock<String>,
 }
 
 impl DynamoDb {
@@ -55,7 +57,19 @@ impl DynamoDb {
             catalog,
             account_id: config.account_id.clone(),
             activation_delay: config.table_activation_delay(),
+            endpoint_address: std::sync::OnceLock::new(),
         })
+    }
+
+    /// Records the address the server listens on (`host:port`), which DescribeEndpoints
+    /// answers with so that clients using endpoint discovery stay on the emulator. Only the
+    /// first call counts.
+    pub fn set_endpoint_address(&self, address: String) {
+        let _ = self.endpoint_address.set(address);
+    }
+
+    pub(crate) fn endpoint_address(&self) -> Option<&str> {
+        self.endpoint_address.get().map(String::as_str)
     }
 
     pub(crate) fn table_arn(&self, region: &str, table: &str) -> String {
@@ -149,6 +163,42 @@ pub async fn handle(
 impl DynamoDb {
     async fn execute(&self, region: &str, op: Operation, body: &[u8]) -> Result<Vec<u8>> {
         match op {
+            Operation::CreateTable => Ok(json::encode(
+                &ops::create_table::create_table(self, region, json::decode(body)?).await?,
+            )),
+            Operation::DescribeTable => Ok(json::encode(
+                &ops::describe_table::describe_table(self, region, json::decode(body)?).await?,
+            )),
+            Operation::ListTables => Ok(json::encode(
+                &ops::list_tables::list_tables(self, region, json::decode(body)?).await?,
+            )),
+            Operation::DeleteTable => Ok(json::encode(
+                &ops::delete_table::delete_table(self, region, json::decode(body)?).await?,
+            )),
+            Operation::UpdateTable => Ok(json::encode(
+                &ops::update_table::update_table(self, region, json::decode(body)?).await?,
+            )),
+            Operation::TagResource => Ok(json::encode(
+                &ops::tag_resource::tag_resource(self, region, json::decode(body)?).await?,
+            )),
+            Operation::UntagResource => Ok(json::encode(
+                &ops::untag_resource::untag_resource(self, region, json::decode(body)?).await?,
+            )),
+            Operation::ListTagsOfResource => Ok(json::encode(
+                &ops::list_tags_of_resource::list_tags_of_resource(
+                    self,
+                    region,
+                    json::decode(body)?,
+                )
+                .await?,
+            )),
+            Operation::DescribeEndpoints => Ok(json::encode(
+                &ops::describe_endpoints::describe_endpoints(self, region, json::decode(body)?)
+                    .await?,
+            )),
+            Operation::DescribeLimits => Ok(json::encode(
+                &ops::describe_limits::describe_limits(self, region, json::decode(body)?).await?,
+            )),
             _ => Err(DynamoError::new(ErrorCode::UnknownOperationException, "")),
         }
     }

@@ -1,2 +1,13 @@
 //! One module per DynamoDB operation, named after it. Each exposes a function of the same
 //! name taking the service, the request's region and the decoded input.
+
+pub mod create_table;
+pub mod delete_table;
+pub mod describe_endpoints;
+pub mod describe_limits;
+pub mod describe_table;
+pub mod list_tables;
+pub mod list_tags_of_resource;
+pub mod tag_resource;
+pub mod untag_resource;
+pub mod update_table;

@@ -1,2 +1,4 @@
 //! The JSON wire shapes of DynamoDB requests and responses, named as in the service model
 //! (`PutItemInput`, `TableDescription`, …). Only these files define the wire format.
+
+pub mod table;
