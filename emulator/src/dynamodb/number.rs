@@ -204,13 +204,23 @@ impl Number {
             return Err(NumberError::Syntax);
         }
 
-        // The digits as one sequence, integer part then fraction.
-        let all = || int_digits.iter().chain(frac_digits.iter()).copied();
-        let Some(first) = all().position(|d| d != b'0') else {
+        // The digits as one sequence, integer part then fraction: index k < int_len is
+        // int_digits[k], else frac_digits[k - int_len].
+        let nonzero = |d: &u8| *d != b'0';
+        let Some(first) = int_digits.iter().position(nonzero).or_else(|| {
+            frac_digits
+                .iter()
+                .position(nonzero)
+                .map(|k| int_digits.len() + k)
+        }) else {
             return Ok(Number::ZERO);
         };
-        let total = int_digits.len() + frac_digits.len();
-        let last = total - 1 - all().rev().position(|d| d != b'0').unwrap_or(0);
+        let last = frac_digits
+            .iter()
+            .rposition(nonzero)
+            .map(|k| int_digits.len() + k)
+            .or_else(|| int_digits.iter().rposition(nonzero))
+            .unwrap_or(first);
         let sig = last - first + 1;
         if sig > MAX_DIGITS {
             return Err(NumberError::Precision);
@@ -226,10 +236,32 @@ impl Number {
         if adjusted < i64::from(MIN_EXPONENT) {
             return Err(NumberError::Underflow);
         }
-        let mantissa = all()
-            .skip(first)
-            .take(sig)
-            .fold(0u128, |m, d| m * 10 + u128::from(d - b'0'));
+        // At most 38 digits: up to 19 in a u64 first, then the rest on top.
+        let (int_part, frac_part) = if first < int_digits.len() {
+            (
+                &int_digits[first..],
+                &frac_digits[..(last + 1).saturating_sub(int_digits.len())],
+            )
+        } else {
+            (
+                &int_digits[..0],
+                &frac_digits[first - int_digits.len()..=last - int_digits.len()],
+            )
+        };
+        let int_part = &int_part[..int_part.len().min(sig)];
+        let mut mantissa = 0u128;
+        let mut chunk = 0u64;
+        let mut chunk_len = 0;
+        for &d in int_part.iter().chain(frac_part) {
+            chunk = chunk * 10 + u64::from(d - b'0');
+            chunk_len += 1;
+            if chunk_len == 19 {
+                mantissa = mantissa * POW10_19 + u128::from(chunk);
+                chunk = 0;
+                chunk_len = 0;
+            }
+        }
+        let mantissa = mantissa * POW10[chunk_len] + u128::from(chunk);
         Ok(Number {
             mantissa,
             exponent: last_power as i16,
@@ -412,13 +444,9 @@ impl Number {
         };
         // adjusted ∈ [-130, 125] by invariant, so this fits a byte.
         out[1] = ((self.adjusted_exponent() - MIN_EXPONENT) as u8) ^ flip;
-        let mut digits = [0u8; MAX_DIGITS];
-        let n = write_digits(self.mantissa, &mut digits);
-        let pairs = n.div_ceil(2);
-        for k in 0..pairs {
-            let hi = digits[2 * k];
-            let lo = if 2 * k + 1 < n { digits[2 * k + 1] } else { 0 };
-            let pair = hi * 10 + lo;
+        let mut buf = [0u8; MAX_DIGITS / 2];
+        let pairs = write_pairs(self.mantissa, usize::from(self.digits), &mut buf);
+        for (k, &pair) in buf[..pairs].iter().enumerate() {
             let byte = if k + 1 == pairs {
                 2 * pair
             } else {
@@ -496,19 +524,22 @@ fn strip_trailing_zeros(mut m: u128) -> (u128, u32) {
 }
 
 fn decimal_len(m: u128) -> u32 {
-    if m == 0 { 0 } else { m.ilog10() + 1 }
+    match u64::try_from(m) {
+        Ok(0) => 0,
+        Ok(small) => small.ilog10() + 1,
+        Err(_) => m.ilog10() + 1,
+    }
 }
 
-/// Writes the decimal digits of `m` (< 10^38, not zero) as values 0..=9, most significant
-/// first; returns how many. One 128-bit division at most; the rest is 64-bit arithmetic.
-fn write_digits(m: u128, buf: &mut [u8; MAX_DIGITS]) -> usize {
+/// Writes the `n` decimal digits of `m` (< 10^38) as values 0..=9, most significant first.
+/// One 128-bit division at most; the rest is 64-bit arithmetic.
+fn write_digits(m: u128, n: usize, buf: &mut [u8; MAX_DIGITS]) {
     fn write_u64(mut v: u64, out: &mut [u8]) {
         for slot in out.iter_mut().rev() {
             *slot = (v % 10) as u8;
             v /= 10;
         }
     }
-    let n = decimal_len(m) as usize;
     if let Ok(small) = u64::try_from(m) {
         write_u64(small, &mut buf[..n]);
     } else {
@@ -517,7 +548,32 @@ fn write_digits(m: u128, buf: &mut [u8; MAX_DIGITS]) -> usize {
         write_u64(hi, &mut buf[..n - 19]);
         write_u64(lo, &mut buf[n - 19..n]);
     }
-    n
+}
+
+/// Writes the base-100 digits of `m` (< 10^38 with `n` decimal digits, the last pair padded
+/// with a zero digit), most significant first; returns how many.
+fn write_pairs(m: u128, n: usize, buf: &mut [u8; MAX_DIGITS / 2]) -> usize {
+    const POW10_18: u128 = 1_000_000_000_000_000_000;
+    let pairs = n.div_ceil(2);
+    // An odd count is padded on the right: n <= 37 then, so m × 10 < 10^38.
+    let mut v = if n.is_multiple_of(2) { m } else { m * 10 };
+    let mut k = pairs;
+    while u64::try_from(v).is_err() {
+        let mut low = (v % POW10_18) as u64;
+        v /= POW10_18;
+        for _ in 0..9 {
+            k -= 1;
+            buf[k] = (low % 100) as u8;
+            low /= 100;
+        }
+    }
+    let mut small = v as u64;
+    while k > 0 {
+        k -= 1;
+        buf[k] = (small % 100) as u8;
+        small /= 100;
+    }
+    pairs
 }
 
 impl Default for Number {
@@ -590,46 +646,58 @@ impl fmt::Display for Number {
     /// Plain notation, as the service returns numbers: no exponent, no trailing zeros after
     /// the point, no leading zeros but the one before the point.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        const ZEROS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
-        fn zeros(f: &mut fmt::Formatter<'_>, mut n: usize) -> fmt::Result {
-            while n > 0 {
-                let k = n.min(ZEROS.len());
-                f.write_str(&ZEROS[..k])?;
-                n -= k;
-            }
-            Ok(())
-        }
-        if self.is_zero() {
-            return f.write_str("0");
-        }
-        let mut buf = [0u8; MAX_DIGITS];
-        let n = write_digits(self.mantissa, &mut buf);
-        for d in &mut buf[..n] {
-            *d += b'0';
-        }
-        let digits = std::str::from_utf8(&buf[..n]).expect("ASCII digits");
-        if self.negative {
-            f.write_str("-")?;
-        }
-        let e = i32::from(self.exponent);
-        if e >= 0 {
-            f.write_str(digits)?;
-            zeros(f, e as usize)
-        } else {
-            let frac = (-e) as usize;
-            if frac < n {
-                f.write_str(&digits[..n - frac])?;
-                f.write_str(".")?;
-                f.write_str(&digits[n - frac..])
-            } else {
-                f.write_str("0.")?;
-                zeros(f, frac - n)?;
-                f.write_str(digits)
-            }
-        }
+        f.write_str(self.format(&mut [0u8; MAX_DISPLAY_LEN]))
     }
 }
 
+/// Longest plain form: `-0.` then 129 zeros and 38 digits.
+const MAX_DISPLAY_LEN: usize = 3 + 129 + MAX_DIGITS;
+
+impl Number {
+    /// Writes the plain form into `buf` and returns it.
+    fn format<'b>(&self, buf: &'b mut [u8; MAX_DISPLAY_LEN]) -> &'b str {
+        if self.is_zero() {
+            return "0";
+        }
+        let n = usize::from(self.digits);
+        let mut digits = [0u8; MAX_DIGITS];
+        write_digits(self.mantissa, n, &mut digits);
+        for d in &mut digits[..n] {
+            *d += b'0';
+        }
+        let digits = &digits[..n];
+        let mut len = 0;
+        let mut push = |bytes: &[u8]| {
+            buf[len..len + bytes.len()].copy_from_slice(bytes);
+            len += bytes.len();
+        };
+        if self.negative {
+            push(b"-");
+        }
+        let e = i32::from(self.exponent);
+        // Bounds: e <= 125, and a negative e leaves at most 129 zeros after the point.
+        if e >= 0 {
+            push(digits);
+            for _ in 0..e {
+                push(b"0");
+            }
+        } else {
+            let frac = (-e) as usize;
+            if frac < n {
+                push(&digits[..n - frac]);
+                push(b".");
+                push(&digits[n - frac..]);
+            } else {
+                push(b"0.");
+                for _ in 0..frac - n {
+                    push(b"0");
+                }
+                push(digits);
+            }
+        }
+        std::str::from_utf8(&buf[..len]).expect("ASCII")
+    }
+}
 impl fmt::Debug for Number {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "Number({self})")
@@ -742,6 +810,12 @@ mod tests {
         assert_eq!(tiny, format!("0.{}1", "0".repeat(129)));
         assert_eq!(n("100E-132").to_string(), tiny);
         assert_eq!(n("-1E-130").to_string(), format!("-{tiny}"));
+        let longest = n(&format!("-{}E-167", "1".repeat(38)));
+        assert_eq!(longest.to_string().len(), MAX_DISPLAY_LEN);
+        assert_eq!(
+            longest.to_string(),
+            format!("-0.{}{}", "0".repeat(129), "1".repeat(38))
+        );
     }
 
     #[test]
