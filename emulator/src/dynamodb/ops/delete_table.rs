@@ -230,4 +230,41 @@ mod tests {
         }
         assert_eq!(ok, 1);
     }
+
+    #[tokio::test]
+    async fn the_cache_ends_equal_to_storage_after_racing_creates_and_deletes() {
+        let db = Arc::new(db());
+        for round in 0..5 {
+            let tasks: Vec<_> = (0..16)
+                .map(|i| {
+                    let db = Arc::clone(&db);
+                    tokio::spawn(async move {
+                        if i % 2 == 0 {
+                            create_table(&db, "us-east-1", create_input("flip", false))
+                                .await
+                                .map(|_| ())
+                        } else {
+                            delete_table(&db, "us-east-1", delete_input("flip"))
+                                .await
+                                .map(|_| ())
+                        }
+                    })
+                })
+                .collect();
+            for task in tasks {
+                let _ = task.await.expect("task");
+            }
+            let stored = {
+                let txn = db.store.read().expect("read");
+                let table = txn
+                    .open_table(crate::storage::tables::DYNAMODB_CATALOG)
+                    .expect("catalog");
+                redb::ReadableTable::get(&table, "us-east-1/flip")
+                    .expect("get")
+                    .map(|v| serde_json::from_slice::<TableMeta>(v.value()).expect("meta"))
+            };
+            let cached = db.catalog.get("us-east-1", "flip").map(|m| (*m).clone());
+            assert_eq!(cached, stored, "round {round}");
+        }
+    }
 }

@@ -50,4 +50,99 @@ mod tests {
             })
         );
     }
+
+    /// Every control-plane operation through the dispatcher: raw JSON in, raw JSON out.
+    #[tokio::test]
+    async fn the_control_plane_answers_raw_requests() {
+        use crate::dynamodb::Operation;
+        let db = db();
+        let call = |op: Operation, body: &'static str| {
+            let db = &db;
+            async move {
+                let bytes = db.execute("us-east-1", op, body.as_bytes()).await?;
+                Ok::<serde_json::Value, crate::dynamodb::error::DynamoError>(
+                    serde_json::from_slice(&bytes).expect("json"),
+                )
+            }
+        };
+        let arn = "arn:aws:dynamodb:us-east-1:000000000000:table/raw";
+        let created = call(
+            Operation::CreateTable,
+            r#"{"TableName": "raw", "BillingMode": "PAY_PER_REQUEST",
+                "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
+                "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}]}"#,
+        )
+        .await
+        .expect("created");
+        assert_eq!(created["TableDescription"]["TableArn"], arn);
+        let described = call(Operation::DescribeTable, r#"{"TableName": "raw"}"#)
+            .await
+            .expect("described");
+        assert_eq!(described["Table"]["TableStatus"], "ACTIVE");
+        assert_eq!(
+            call(Operation::ListTables, "{}").await.expect("listed"),
+            json!({"TableNames": ["raw"]})
+        );
+        assert_eq!(
+            call(
+                Operation::TagResource,
+                r#"{"ResourceArn": "arn:aws:dynamodb:us-east-1:000000000000:table/raw",
+                    "Tags": [{"Key": "k", "Value": "v"}]}"#
+            )
+            .await
+            .expect("tagged"),
+            json!({})
+        );
+        assert_eq!(
+            call(
+                Operation::ListTagsOfResource,
+                r#"{"ResourceArn": "arn:aws:dynamodb:us-east-1:000000000000:table/raw",
+                    "NextToken": "ignored"}"#
+            )
+            .await
+            .expect("listed"),
+            json!({"Tags": [{"Key": "k", "Value": "v"}]})
+        );
+        call(
+            Operation::UntagResource,
+            r#"{"ResourceArn": "arn:aws:dynamodb:us-east-1:000000000000:table/raw",
+                "TagKeys": ["k"]}"#,
+        )
+        .await
+        .expect("untagged");
+        let updated = call(
+            Operation::UpdateTable,
+            r#"{"TableName": "raw", "DeletionProtectionEnabled": true}"#,
+        )
+        .await
+        .expect("updated");
+        assert_eq!(
+            updated["TableDescription"]["DeletionProtectionEnabled"],
+            true
+        );
+        assert_eq!(
+            call(Operation::DescribeLimits, "{}").await.expect("limits")["TableMaxReadCapacityUnits"],
+            40000
+        );
+        assert_eq!(
+            call(Operation::DescribeEndpoints, "{}")
+                .await
+                .expect("endpoints")["Endpoints"][0]["CachePeriodInMinutes"],
+            1440
+        );
+        let refused = call(Operation::DeleteTable, r#"{"TableName": "raw"}"#)
+            .await
+            .expect_err("protected");
+        assert_eq!(
+            refused.code,
+            crate::dynamodb::error::ErrorCode::ValidationException
+        );
+        let wrong_type = call(Operation::ListTables, r#"{"Limit": "5"}"#)
+            .await
+            .expect_err("a string limit");
+        assert_eq!(
+            wrong_type.code,
+            crate::dynamodb::error::ErrorCode::SerializationException
+        );
+    }
 }
