@@ -8,13 +8,17 @@
 //! - `value`, `number`, `attribute_json`: the data model and its JSON form.
 //! - `keys`: stored-key encoding (partition hash, partition key, sort key).
 //! - `size`: item size as the service computes it.
+//! - `item`, `capacity`: what the item operations share (keys, stored form, limits, member
+//!   checks) and consumed capacity.
 //! - `expr`: the expression language.
 //! - `catalog`: table descriptions, durable and cached.
 //! - `ops`: one file per operation.
 
 pub mod attribute_json;
+pub mod capacity;
 pub mod catalog;
 pub mod error;
+pub mod item;
 pub mod json;
 pub mod keys;
 pub mod number;

@@ -4,7 +4,7 @@
 //! |---|---|---|
 //! | `meta` | setting name (`&str`) | little-endian counters or UTF-8 |
 //! | `dynamodb_catalog` | `region/table-name` | JSON `TableMeta` record (`dynamodb::catalog`) |
-//! | `dynamodb_items_<id>` | `dynamodb::keys` stored key | item as canonical DynamoDB JSON |
+//! | `dynamodb_items_<id>` | `dynamodb::keys` stored key | item size (u32 LE) ‖ item as canonical DynamoDB JSON (`dynamodb::item`) |
 //!
 //! Item tables are named by a table id that is never reused, so a table deleted and
 //! created again under the same name never sees its predecessor's items.

@@ -1,4 +1,5 @@
 //! The JSON wire shapes of DynamoDB requests and responses, named as in the service model
 //! (`PutItemInput`, `TableDescription`, …). Only these files define the wire format.
 
+pub mod item;
 pub mod table;
