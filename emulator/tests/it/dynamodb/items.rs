@@ -916,3 +916,71 @@ async fn arithmetic_is_exact_to_38_digits() {
     assert_eq!(got["big"], n("99999999999999999999999999999999999999"));
     assert_eq!(got["frac"], n("0.66666666666666666666666666666666666666"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_adds_are_all_applied() {
+    let h = Harness::start().await;
+    let t = table(&h).await;
+    let tasks: Vec<_> = (0..64)
+        .map(|_| {
+            let client = h.client.clone();
+            let t = t.clone();
+            tokio::spawn(async move {
+                client
+                    .update_item()
+                    .table_name(&t)
+                    .key("id", s("counter"))
+                    .update_expression("ADD hits :one")
+                    .expression_attribute_values(":one", n("1"))
+                    .send()
+                    .await
+                    .map(|_| ())
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap().expect("every ADD succeeds");
+    }
+    assert_eq!(
+        get(&h.client, &t, "counter").await.unwrap()["hits"],
+        n("64")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_conditional_creates_have_exactly_one_winner() {
+    let h = Harness::start().await;
+    let t = table(&h).await;
+    let tasks: Vec<_> = (0..32)
+        .map(|i| {
+            let client = h.client.clone();
+            let t = t.clone();
+            tokio::spawn(async move {
+                client
+                    .put_item()
+                    .table_name(&t)
+                    .item("id", s("lock"))
+                    .item("owner", n(&i.to_string()))
+                    .condition_expression("attribute_not_exists(id)")
+                    .send()
+                    .await
+                    .map(|_| i)
+                    .map_err(|e| {
+                        aws_sdk_dynamodb::error::ProvideErrorMetadata::code(&e).map(str::to_owned)
+                    })
+            })
+        })
+        .collect();
+    let mut winners = Vec::new();
+    for task in tasks {
+        match task.await.unwrap() {
+            Ok(i) => winners.push(i),
+            Err(code) => assert_eq!(code.as_deref(), Some("ConditionalCheckFailedException")),
+        }
+    }
+    assert_eq!(winners.len(), 1, "winners: {winners:?}");
+    assert_eq!(
+        get(&h.client, &t, "lock").await.unwrap()["owner"],
+        n(&winners[0].to_string())
+    );
+}

@@ -58,14 +58,14 @@ async fn crc32_covers_non_ascii_bodies() {
     let h = harness().await;
     create_hash_table(
         &h.client,
-        "t",
+        "tbl",
         "id",
         aws_sdk_dynamodb::types::ScalarAttributeType::S,
     )
     .await;
     h.client
         .put_item()
-        .table_name("t")
+        .table_name("tbl")
         .item("id", s("ключ ✓ 🚀"))
         .item("v", s("\u{0}\"\\ é"))
         .send()
@@ -74,7 +74,7 @@ async fn crc32_covers_non_ascii_bodies() {
     let r = post_target(
         h.addr(),
         Some("DynamoDB_20120810.Scan"),
-        br#"{"TableName":"t"}"#,
+        br#"{"TableName":"tbl"}"#,
     )
     .await;
     assert_eq!(r.status, 200);
@@ -110,7 +110,7 @@ async fn validation_errors_use_the_coral_validate_namespace() {
     let h = harness().await;
     create_hash_table(
         &h.client,
-        "t",
+        "tbl",
         "id",
         aws_sdk_dynamodb::types::ScalarAttributeType::S,
     )
@@ -118,7 +118,7 @@ async fn validation_errors_use_the_coral_validate_namespace() {
     let r = post_target(
         h.addr(),
         Some("DynamoDB_20120810.GetItem"),
-        br#"{"TableName":"t","Key":{"id":{"N":"1"}}}"#,
+        br#"{"TableName":"tbl","Key":{"id":{"N":"1"}}}"#,
     )
     .await;
     assert_eq!(r.status, 400);
@@ -139,12 +139,12 @@ async fn conditional_check_failures_are_400() {
     let h = harness().await;
     create_hash_table(
         &h.client,
-        "t",
+        "tbl",
         "id",
         aws_sdk_dynamodb::types::ScalarAttributeType::S,
     )
     .await;
-    let body = br#"{"TableName":"t","Item":{"id":{"S":"a"}},"ConditionExpression":"attribute_exists(id)"}"#;
+    let body = br#"{"TableName":"tbl","Item":{"id":{"S":"a"}},"ConditionExpression":"attribute_exists(id)"}"#;
     let r = post_target(h.addr(), Some("DynamoDB_20120810.PutItem"), body).await;
     assert_eq!(r.status, 400);
     assert_eq!(
@@ -158,7 +158,7 @@ async fn get_item_of_an_absent_key_answers_an_empty_object() {
     let h = harness().await;
     create_hash_table(
         &h.client,
-        "t",
+        "tbl",
         "id",
         aws_sdk_dynamodb::types::ScalarAttributeType::S,
     )
@@ -166,7 +166,7 @@ async fn get_item_of_an_absent_key_answers_an_empty_object() {
     let r = post_target(
         h.addr(),
         Some("DynamoDB_20120810.GetItem"),
-        br#"{"TableName":"t","Key":{"id":{"S":"absent"}}}"#,
+        br#"{"TableName":"tbl","Key":{"id":{"S":"absent"}}}"#,
     )
     .await;
     assert_eq!(r.status, 200);
