@@ -748,6 +748,7 @@ pub(crate) mod testing {
 
     use super::super::DynamoDb;
     use super::super::catalog::{self, ScalarType, TableMeta};
+    use super::super::error::DynamoError;
     use super::super::ops::create_table;
     use super::super::value::Item;
     use crate::config::Config;
@@ -800,6 +801,12 @@ pub(crate) mod testing {
             .write(move |txn| catalog::remove_meta(txn, REGION, &name).expect("removed"))
             .await
             .expect("the catalog write commits");
+    }
+
+    /// A request body decoded as the dispatcher decodes it: the input, and the attribute-value
+    /// validation error `json::decode_deferred` held back, if any.
+    pub fn request<T: serde::de::DeserializeOwned>(json: &str) -> (T, Option<DynamoError>) {
+        super::super::json::decode_deferred(json.as_bytes()).expect("a decodable request")
     }
 
     /// An item (or key) written as DynamoDB JSON.

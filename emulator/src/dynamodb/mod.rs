@@ -203,6 +203,14 @@ impl DynamoDb {
             Operation::DescribeLimits => Ok(json::encode(
                 &ops::describe_limits::describe_limits(self, region, json::decode(body)?).await?,
             )),
+            Operation::BatchWriteItem => Ok(json::encode(
+                &ops::batch_write_item::batch_write_item(
+                    self,
+                    region,
+                    json::decode_deferred(body)?,
+                )
+                .await?,
+            )),
             _ => Err(DynamoError::new(ErrorCode::UnknownOperationException, "")),
         }
     }
