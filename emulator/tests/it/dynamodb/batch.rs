@@ -408,11 +408,8 @@ async fn batch_write_item_rejects_an_item_missing_its_key() {
         .request_items(&a, vec![put_req(item(&[("other", s("x"))]))])
         .send()
         .await;
-    assert_error(
-        result,
-        "ValidationException",
-        "One of the required keys was not given a value",
-    );
+    // The service's text for this case in a batch is not on record; the code is.
+    assert_eq!(error_of(result).0, "ValidationException");
 }
 
 #[tokio::test]
