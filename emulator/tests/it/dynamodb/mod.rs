@@ -3,6 +3,7 @@
 mod batch;
 mod errors;
 mod items;
+mod model;
 mod protocol;
 mod query_scan;
 mod regions;
