@@ -331,32 +331,37 @@ pub fn check_parameter_use(
     names: Option<usize>,
     values: Option<usize>,
 ) -> Result<()> {
+    // Nothing here allocates unless a check fails: this runs on every item request.
     let any_expression = p.expressions.iter().any(|(_, sent)| *sent);
     if p.has_names && !any_expression {
         return Err(DynamoError::validation(
             "ExpressionAttributeNames can only be specified when using expressions",
         ));
     }
-    let value_expressions: Vec<&str> = p
-        .expressions
-        .iter()
-        .filter(|(name, _)| *name != "ProjectionExpression")
-        .map(|(name, _)| *name)
-        .collect();
+    let takes_values = |name: &str| name != "ProjectionExpression";
     let values_usable = p
         .expressions
         .iter()
-        .any(|(name, sent)| *sent && *name != "ProjectionExpression");
-    if p.has_values && !values_usable && !value_expressions.is_empty() {
-        return Err(DynamoError::validation(format!(
-            "ExpressionAttributeValues can only be specified when using expressions: {} {} null",
-            value_expressions.join(" and "),
-            if value_expressions.len() > 1 {
-                "are"
-            } else {
-                "is"
-            }
-        )));
+        .any(|(name, sent)| *sent && takes_values(name));
+    if p.has_values && !values_usable {
+        let value_expressions: Vec<&str> = p
+            .expressions
+            .iter()
+            .map(|(name, _)| *name)
+            .filter(|name| takes_values(name))
+            .collect();
+        if !value_expressions.is_empty() {
+            return Err(DynamoError::validation(format!(
+                "ExpressionAttributeValues can only be specified when using expressions: {} {} \
+                 null",
+                value_expressions.join(" and "),
+                if value_expressions.len() > 1 {
+                    "are"
+                } else {
+                    "is"
+                }
+            )));
+        }
     }
     if names == Some(0) {
         return Err(DynamoError::validation(
@@ -368,27 +373,22 @@ pub fn check_parameter_use(
             "ExpressionAttributeValues must not be empty",
         ));
     }
-    let legacy: Vec<&str> = p
-        .legacy
-        .iter()
-        .filter(|(_, sent)| *sent)
-        .map(|(name, _)| *name)
-        .collect();
-    if legacy.is_empty() {
+    if !p.legacy.iter().any(|(_, sent)| *sent) {
         return Ok(());
     }
-    if any_expression {
-        let used: Vec<&str> = p
-            .expressions
-            .iter()
+    let sent = |list: &[(&'static str, bool)]| -> Vec<&'static str> {
+        list.iter()
             .filter(|(_, sent)| *sent)
             .map(|(name, _)| *name)
-            .collect();
+            .collect()
+    };
+    let legacy = sent(p.legacy);
+    if any_expression {
         return Err(DynamoError::validation(format!(
             "Can not use both expression and non-expression parameters in the same request: \
              Non-expression parameters: {{{}}} Expression parameters: {{{}}}",
             legacy.join(", "),
-            used.join(", ")
+            sent(p.expressions).join(", ")
         )));
     }
     Err(legacy_parameters_unsupported(&legacy))
