@@ -18,6 +18,7 @@ pub mod attribute_json;
 pub mod capacity;
 pub mod catalog;
 pub mod error;
+pub mod expr;
 pub mod item;
 pub mod json;
 pub mod keys;

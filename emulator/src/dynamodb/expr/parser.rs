@@ -1,0 +1,587 @@
+//! Recursive-descent parser: source text to a raw tree that still holds placeholders and
+//! function names as written. [`super::check`] validates it and resolves it into the AST.
+//!
+//! Grammar (keywords case-insensitive; `operand_p` is an operand in any number of
+//! parentheses, but two pairs directly around one thing are "redundant parentheses"):
+//!
+//! ```text
+//! condition  := or
+//! or         := and (OR and)*
+//! and        := not (AND not)*
+//! not        := NOT not | primary
+//! primary    := '(' or ')' [tail]   -- a parenthesized condition, or operand with a tail
+//!             | operand [tail]      -- without a tail only a function call is a condition
+//! tail       := comparator operand_p
+//!             | BETWEEN operand_p AND operand_p
+//!             | IN '(' operand_p (',' operand_p)* ')'
+//! operand    := path | ':value' | name '(' operand_p (',' operand_p)* ')'
+//! path       := (name | '#name') ('.' (name | '#name') | '[' number ']')*
+//!
+//! update     := (SET set (',' set)* | REMOVE path (',' path)*
+//!              | ADD path ':value' (',' path ':value')* | DELETE <same as ADD>)+
+//! set        := path '=' value
+//! value      := '(' value ')' | operand_p [('+' | '-') operand_p]
+//!               -- a parenthesized sum cannot be added to: `(a + b) + c` is an error
+//!
+//! projection := path (',' path)*
+//! ```
+//!
+//! The offending token of a syntax error is the one the service names: a bare operand
+//! where a condition is due is reported at the token after it (`NOT a` → `<EOF>`), as the
+//! service expects a comparator there.
+
+use super::super::error::{DynamoError, Result};
+use super::ExpressionKind;
+use super::ast::Comparator;
+use super::lexer::{Tok, Token, syntax_error, tokenize};
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum RawElem<'a> {
+    Name(&'a str),
+    /// `#name`, with the `#`.
+    Placeholder(&'a str),
+    /// The digits of a list index.
+    Index(&'a str),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct RawPath<'a> {
+    pub elems: Vec<RawElem<'a>>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct RawCall<'a> {
+    pub name: &'a str,
+    pub args: Vec<RawOperand<'a>>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum RawOperand<'a> {
+    Path(RawPath<'a>),
+    /// `:value`, with the `:`.
+    Value(&'a str),
+    Call(RawCall<'a>),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum RawCond<'a> {
+    Compare(Comparator, RawOperand<'a>, RawOperand<'a>),
+    Between(RawOperand<'a>, RawOperand<'a>, RawOperand<'a>),
+    In(RawOperand<'a>, Vec<RawOperand<'a>>),
+    Call(RawCall<'a>),
+    Not(Box<RawCond<'a>>),
+    And(Box<RawCond<'a>>, Box<RawCond<'a>>),
+    Or(Box<RawCond<'a>>, Box<RawCond<'a>>),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum RawSetValue<'a> {
+    Single(RawOperand<'a>),
+    Plus(RawOperand<'a>, RawOperand<'a>),
+    Minus(RawOperand<'a>, RawOperand<'a>),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum RawAction<'a> {
+    Set(RawPath<'a>, RawSetValue<'a>),
+    Remove(RawPath<'a>),
+    Add(RawPath<'a>, &'a str),
+    Delete(RawPath<'a>, &'a str),
+}
+
+impl<'a> RawAction<'a> {
+    pub fn path(&self) -> &RawPath<'a> {
+        match self {
+            RawAction::Set(p, _)
+            | RawAction::Remove(p)
+            | RawAction::Add(p, _)
+            | RawAction::Delete(p, _) => p,
+        }
+    }
+}
+
+/// A parsed update expression and what the checks after parsing need.
+#[derive(Debug)]
+pub(crate) struct RawUpdate<'a> {
+    pub actions: Vec<RawAction<'a>>,
+    /// Sections in the order written, for the "can only be used once" check.
+    pub sections: Vec<Tok>,
+}
+
+/// A parsed tree and the number of operators and functions in it, which the service caps.
+#[derive(Debug)]
+pub(crate) struct Parsed<T> {
+    pub tree: T,
+    pub operators: u32,
+}
+
+/// Longest expression, in UTF-16 code units as the service counts.
+const MAX_EXPRESSION_SIZE: usize = 4096;
+
+/// The checks on the text before parsing: empty, too long.
+fn check_text(src: &str, kind: ExpressionKind) -> Result<()> {
+    if src.is_empty() {
+        return Err(DynamoError::validation(format!(
+            "Invalid {}: The expression can not be empty;",
+            kind.name()
+        )));
+    }
+    // A UTF-16 length is at least the UTF-8 length / 3 and at most the UTF-8 length.
+    if src.len() > MAX_EXPRESSION_SIZE {
+        let size = if src.is_ascii() {
+            src.len()
+        } else {
+            src.encode_utf16().count()
+        };
+        if size > MAX_EXPRESSION_SIZE {
+            return Err(DynamoError::validation(match kind {
+                // Update and projection expressions do not quote the size.
+                ExpressionKind::Update | ExpressionKind::Projection => format!(
+                    "Invalid {}: Expression size has exceeded the maximum allowed size;",
+                    kind.name()
+                ),
+                _ => format!(
+                    "Invalid {}: Expression size has exceeded the maximum allowed size; \
+                     expression size: {size}",
+                    kind.name()
+                ),
+            }));
+        }
+    }
+    Ok(())
+}
+
+pub(crate) fn parse_condition(src: &str, kind: ExpressionKind) -> Result<Parsed<RawCond<'_>>> {
+    check_text(src, kind)?;
+    let mut p = Parser::new(src, kind);
+    let expr = p.or()?;
+    let cond = p.require_condition(expr)?;
+    p.expect(Tok::Eof)?;
+    Ok(Parsed {
+        tree: cond,
+        operators: p.operators,
+    })
+}
+
+pub(crate) fn parse_update(src: &str) -> Result<Parsed<RawUpdate<'_>>> {
+    check_text(src, ExpressionKind::Update)?;
+    let mut p = Parser::new(src, ExpressionKind::Update);
+    let update = p.update()?;
+    Ok(Parsed {
+        tree: update,
+        operators: p.operators,
+    })
+}
+
+pub(crate) fn parse_projection(src: &str) -> Result<Vec<RawPath<'_>>> {
+    check_text(src, ExpressionKind::Projection)?;
+    let mut p = Parser::new(src, ExpressionKind::Projection);
+    let mut paths = vec![p.path()?];
+    while p.eat(Tok::Comma) {
+        paths.push(p.path()?);
+    }
+    p.expect(Tok::Eof)?;
+    Ok(paths)
+}
+
+/// What a parenthesized or bare primary turned out to be.
+enum Node<'a> {
+    Cond(RawCond<'a>),
+    Operand(RawOperand<'a>),
+}
+
+struct Expr<'a> {
+    node: Node<'a>,
+    /// Whether this is exactly one pair of parentheses around something.
+    paren: bool,
+}
+
+impl<'a> Expr<'a> {
+    fn cond(c: RawCond<'a>) -> Expr<'a> {
+        Expr {
+            node: Node::Cond(c),
+            paren: false,
+        }
+    }
+}
+
+struct Parser<'a> {
+    src: &'a str,
+    tokens: Vec<Token>,
+    pos: usize,
+    kind: ExpressionKind,
+    operators: u32,
+}
+
+impl<'a> Parser<'a> {
+    fn new(src: &'a str, kind: ExpressionKind) -> Parser<'a> {
+        Parser {
+            src,
+            tokens: tokenize(src),
+            pos: 0,
+            kind,
+            operators: 0,
+        }
+    }
+
+    fn peek(&self) -> Tok {
+        self.tokens[self.pos].kind
+    }
+
+    fn peek_at(&self, offset: usize) -> Tok {
+        self.tokens
+            .get(self.pos + offset)
+            .map_or(Tok::Eof, |t| t.kind)
+    }
+
+    fn text(&self) -> &'a str {
+        let t = self.tokens[self.pos];
+        &self.src[t.start as usize..t.end as usize]
+    }
+
+    fn bump(&mut self) {
+        if self.pos + 1 < self.tokens.len() {
+            self.pos += 1;
+        }
+    }
+
+    fn eat(&mut self, kind: Tok) -> bool {
+        if self.peek() == kind {
+            self.bump();
+            true
+        } else {
+            false
+        }
+    }
+
+    fn error(&self) -> DynamoError {
+        syntax_error(self.kind, self.src, &self.tokens, self.pos)
+    }
+
+    fn expect(&mut self, kind: Tok) -> Result<()> {
+        if self.eat(kind) {
+            Ok(())
+        } else {
+            Err(self.error())
+        }
+    }
+
+    fn redundant(&self) -> DynamoError {
+        DynamoError::validation(format!(
+            "Invalid {}: The expression has redundant parentheses;",
+            self.kind.name()
+        ))
+    }
+
+    // ---- conditions ----
+
+    /// A condition where one is due: a bare function call is one (its use is checked
+    /// later); any other bare operand is a syntax error at the current token.
+    fn require_condition(&self, expr: Expr<'a>) -> Result<RawCond<'a>> {
+        match expr.node {
+            Node::Cond(c) => Ok(c),
+            Node::Operand(RawOperand::Call(call)) => Ok(RawCond::Call(call)),
+            Node::Operand(_) => Err(self.error()),
+        }
+    }
+
+    fn or(&mut self) -> Result<Expr<'a>> {
+        let mut left = self.and()?;
+        while self.peek() == Tok::Or {
+            let l = self.require_condition(left)?;
+            self.bump();
+            self.operators += 1;
+            let right = self.and()?;
+            let r = self.require_condition(right)?;
+            left = Expr::cond(RawCond::Or(Box::new(l), Box::new(r)));
+        }
+        Ok(left)
+    }
+
+    fn and(&mut self) -> Result<Expr<'a>> {
+        let mut left = self.not()?;
+        while self.peek() == Tok::And {
+            let l = self.require_condition(left)?;
+            self.bump();
+            self.operators += 1;
+            let right = self.not()?;
+            let r = self.require_condition(right)?;
+            left = Expr::cond(RawCond::And(Box::new(l), Box::new(r)));
+        }
+        Ok(left)
+    }
+
+    fn not(&mut self) -> Result<Expr<'a>> {
+        if self.eat(Tok::Not) {
+            self.operators += 1;
+            let inner = self.not()?;
+            let c = self.require_condition(inner)?;
+            return Ok(Expr::cond(RawCond::Not(Box::new(c))));
+        }
+        self.primary()
+    }
+
+    fn primary(&mut self) -> Result<Expr<'a>> {
+        if self.eat(Tok::LParen) {
+            let inner = self.or()?;
+            self.expect(Tok::RParen)?;
+            if inner.paren {
+                return Err(self.redundant());
+            }
+            return match inner.node {
+                Node::Cond(c) => Ok(Expr {
+                    node: Node::Cond(c),
+                    paren: true,
+                }),
+                Node::Operand(op) => self.tail(op, true),
+            };
+        }
+        let op = self.operand()?;
+        self.tail(op, false)
+    }
+
+    fn tail(&mut self, left: RawOperand<'a>, paren: bool) -> Result<Expr<'a>> {
+        let comparator = match self.peek() {
+            Tok::Eq => Comparator::Eq,
+            Tok::Ne => Comparator::Ne,
+            Tok::Lt => Comparator::Lt,
+            Tok::Le => Comparator::Le,
+            Tok::Gt => Comparator::Gt,
+            Tok::Ge => Comparator::Ge,
+            Tok::Between => {
+                self.bump();
+                self.operators += 1;
+                let low = self.operand_p()?;
+                self.expect(Tok::And)?;
+                let high = self.operand_p()?;
+                return Ok(Expr::cond(RawCond::Between(left, low, high)));
+            }
+            Tok::In => {
+                self.bump();
+                self.operators += 1;
+                self.expect(Tok::LParen)?;
+                let mut list = vec![self.operand_p()?];
+                while self.eat(Tok::Comma) {
+                    list.push(self.operand_p()?);
+                }
+                self.expect(Tok::RParen)?;
+                return Ok(Expr::cond(RawCond::In(left, list)));
+            }
+            _ => {
+                return Ok(Expr {
+                    node: Node::Operand(left),
+                    paren,
+                });
+            }
+        };
+        self.bump();
+        self.operators += 1;
+        let right = self.operand_p()?;
+        Ok(Expr::cond(RawCond::Compare(comparator, left, right)))
+    }
+
+    /// An operand, possibly in parentheses.
+    fn operand_p(&mut self) -> Result<RawOperand<'a>> {
+        Ok(self.operand_paren()?.0)
+    }
+
+    fn operand_paren(&mut self) -> Result<(RawOperand<'a>, bool)> {
+        if self.eat(Tok::LParen) {
+            let (op, paren) = self.operand_paren()?;
+            self.expect(Tok::RParen)?;
+            if paren {
+                return Err(self.redundant());
+            }
+            return Ok((op, true));
+        }
+        Ok((self.operand()?, false))
+    }
+
+    fn operand(&mut self) -> Result<RawOperand<'a>> {
+        match self.peek() {
+            Tok::ValuePlaceholder => {
+                let text = self.text();
+                self.bump();
+                Ok(RawOperand::Value(text))
+            }
+            Tok::Ident if self.peek_at(1) == Tok::LParen => {
+                let name = self.text();
+                self.bump();
+                self.bump();
+                self.operators += 1;
+                let mut args = vec![self.operand_p()?];
+                while self.eat(Tok::Comma) {
+                    args.push(self.operand_p()?);
+                }
+                self.expect(Tok::RParen)?;
+                Ok(RawOperand::Call(RawCall { name, args }))
+            }
+            Tok::Ident | Tok::NamePlaceholder => Ok(RawOperand::Path(self.path()?)),
+            _ => Err(self.error()),
+        }
+    }
+
+    fn path(&mut self) -> Result<RawPath<'a>> {
+        let mut elems = Vec::with_capacity(2);
+        elems.push(self.path_name()?);
+        loop {
+            match self.peek() {
+                Tok::Dot => {
+                    self.bump();
+                    elems.push(self.path_name()?);
+                }
+                Tok::LBracket => {
+                    self.bump();
+                    if self.peek() != Tok::Number {
+                        return Err(self.error());
+                    }
+                    elems.push(RawElem::Index(self.text()));
+                    self.bump();
+                    self.expect(Tok::RBracket)?;
+                }
+                _ => return Ok(RawPath { elems }),
+            }
+        }
+    }
+
+    fn path_name(&mut self) -> Result<RawElem<'a>> {
+        let elem = match self.peek() {
+            Tok::Ident => RawElem::Name(self.text()),
+            Tok::NamePlaceholder => RawElem::Placeholder(self.text()),
+            _ => return Err(self.error()),
+        };
+        self.bump();
+        Ok(elem)
+    }
+
+    // ---- update expressions ----
+
+    fn update(&mut self) -> Result<RawUpdate<'a>> {
+        let mut actions = Vec::new();
+        let mut sections = Vec::with_capacity(1);
+        loop {
+            let section = self.peek();
+            match section {
+                Tok::Set => {
+                    self.bump();
+                    loop {
+                        let path = self.path()?;
+                        self.expect(Tok::Eq)?;
+                        let (value, _) = self.set_value()?;
+                        actions.push(RawAction::Set(path, value));
+                        if !self.eat(Tok::Comma) {
+                            break;
+                        }
+                    }
+                }
+                Tok::Remove => {
+                    self.bump();
+                    loop {
+                        actions.push(RawAction::Remove(self.path()?));
+                        if !self.eat(Tok::Comma) {
+                            break;
+                        }
+                    }
+                }
+                Tok::Add | Tok::Delete => {
+                    self.bump();
+                    loop {
+                        let path = self.path()?;
+                        if self.peek() != Tok::ValuePlaceholder {
+                            return Err(self.error());
+                        }
+                        let value = self.text();
+                        self.bump();
+                        actions.push(if section == Tok::Add {
+                            RawAction::Add(path, value)
+                        } else {
+                            RawAction::Delete(path, value)
+                        });
+                        if !self.eat(Tok::Comma) {
+                            break;
+                        }
+                    }
+                }
+                _ => return Err(self.error()),
+            }
+            sections.push(section);
+            if self.peek() == Tok::Eof {
+                return Ok(RawUpdate { actions, sections });
+            }
+        }
+    }
+
+    /// The value of a `SET` action, and whether it is exactly one pair of parentheses
+    /// around something.
+    fn set_value(&mut self) -> Result<(RawSetValue<'a>, bool)> {
+        let (left, paren) = if self.eat(Tok::LParen) {
+            let (inner, inner_paren) = self.set_value()?;
+            self.expect(Tok::RParen)?;
+            if inner_paren {
+                return Err(self.redundant());
+            }
+            match inner {
+                RawSetValue::Single(op) => (op, true),
+                sum => return Ok((sum, true)),
+            }
+        } else {
+            (self.operand()?, false)
+        };
+        let plus = match self.peek() {
+            Tok::Plus => true,
+            Tok::Minus => false,
+            _ => return Ok((RawSetValue::Single(left), paren)),
+        };
+        self.bump();
+        self.operators += 1;
+        let right = self.operand_p()?;
+        Ok((
+            if plus {
+                RawSetValue::Plus(left, right)
+            } else {
+                RawSetValue::Minus(left, right)
+            },
+            false,
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(src: &str) -> String {
+        parse_condition(src, ExpressionKind::Filter)
+            .map(|_| "OK".to_owned())
+            .unwrap_or_else(|e| e.message)
+    }
+
+    #[test]
+    fn parses_precedence() {
+        let parsed = parse_condition(
+            "a = :x OR NOT b < :y AND c IN (d, :z)",
+            ExpressionKind::Condition,
+        )
+        .unwrap();
+        let RawCond::Or(_, right) = parsed.tree else {
+            panic!("{:?}", parsed.tree)
+        };
+        assert!(matches!(*right, RawCond::And(..)));
+        assert_eq!(parsed.operators, 6);
+    }
+
+    #[test]
+    fn paren_operands_and_conditions() {
+        assert_eq!(err("(a) = :s"), "OK");
+        assert_eq!(err("((a) = :s)"), "OK");
+        assert_eq!(err("a IN ((b), c)"), "OK");
+        assert_eq!(
+            err("((a)) = :s"),
+            "Invalid FilterExpression: The expression has redundant parentheses;"
+        );
+        assert_eq!(
+            err("NOT (a)"),
+            r#"Invalid FilterExpression: Syntax error; token: "<EOF>", near: ")""#
+        );
+    }
+}

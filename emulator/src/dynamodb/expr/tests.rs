@@ -1,0 +1,157 @@
+//! Table-driven tests of the expression language. Expected texts come from DynamoDB Local
+//! 3.3.1 unless a comment says otherwise.
+
+use std::collections::HashMap;
+
+use super::super::catalog::{KeyAttribute, KeySchema, ScalarType};
+use super::super::value::{AttributeValue, Item};
+use super::*;
+
+/// A value from its DynamoDB JSON.
+fn av(json: &str) -> AttributeValue {
+    serde_json::from_str(json).unwrap_or_else(|e| panic!("{json}: {e}"))
+}
+
+/// An item from its DynamoDB JSON.
+fn item(json: &str) -> Item {
+    if json.is_empty() {
+        return Item::new();
+    }
+    let map: HashMap<String, AttributeValue> =
+        serde_json::from_str(json).unwrap_or_else(|e| panic!("{json}: {e}"));
+    map.into_iter().collect()
+}
+
+fn names(json: &str) -> Option<HashMap<String, String>> {
+    (!json.is_empty()).then(|| serde_json::from_str(json).unwrap())
+}
+
+fn values(json: &str) -> Option<HashMap<String, AttributeValue>> {
+    (!json.is_empty()).then(|| serde_json::from_str(json).unwrap())
+}
+
+fn to_json(item: &Item) -> String {
+    serde_json::to_string(item).unwrap()
+}
+
+/// Parses `src` as a filter with the given placeholders; "OK" or the error text.
+fn check_filter(src: &str, n: &str, v: &str) -> String {
+    let (n, v) = (names(n), values(v));
+    let mut attrs = ExpressionAttributes::new(n.as_ref(), v.as_ref());
+    match parse_condition(src, ExpressionKind::Filter, &mut attrs).and_then(|_| attrs.finish()) {
+        Ok(()) => "OK".to_owned(),
+        Err(e) => e.message,
+    }
+}
+
+#[test]
+fn condition_errors() {
+    let v = r#"{":s":{"S":"x"},":n":{"N":"5"},":m":{"N":"1"},":bool":{"BOOL":true}}"#;
+    let cases: &[(&str, &str)] = &[
+        (
+            "a = :s",
+            r#"Value provided in ExpressionAttributeValues unused in expressions: keys: {:m, :n, :bool}"#,
+        ),
+        (
+            "a = = b",
+            r#"Invalid FilterExpression: Syntax error; token: "=", near: "= = b""#,
+        ),
+        (
+            "name = :s",
+            "Invalid FilterExpression: Attribute name is a reserved keyword; reserved keyword: name",
+        ),
+        (
+            "a = :v",
+            "Invalid FilterExpression: An expression attribute value used in expression is not defined; attribute value: :v",
+        ),
+        (
+            "#n = :s",
+            "Invalid FilterExpression: An expression attribute name used in the document path is not defined; attribute name: #n",
+        ),
+        (
+            "a BETWEEN :n AND :m",
+            "Invalid FilterExpression: The BETWEEN operator requires upper bound to be greater than or equal to lower bound; lower bound operand: AttributeValue: {N:5}, upper bound operand: AttributeValue: {N:1}",
+        ),
+        (
+            "begins_with(a, :n)",
+            "Invalid FilterExpression: Incorrect operand type for operator or function; operator or function: begins_with, operand type: N",
+        ),
+        (
+            "((a = :s))",
+            "Invalid FilterExpression: The expression has redundant parentheses;",
+        ),
+        (
+            "",
+            "Invalid FilterExpression: The expression can not be empty;",
+        ),
+    ];
+    for (src, want) in cases {
+        assert_eq!(check_filter(src, "", v), *want, "{src}");
+    }
+}
+
+#[test]
+fn evaluates_conditions() {
+    let it = item(
+        r#"{"s":{"S":"abc"},"n":{"N":"5"},"l":{"L":[{"N":"1"},{"S":"x"}]},"ss":{"SS":["a","b"]}}"#,
+    );
+    let v = values(r#"{":s":{"S":"ab"},":n":{"N":"5.0"},":x":{"S":"x"},":a":{"S":"a"}}"#);
+    let cases: &[(&str, bool)] = &[
+        ("n = :n", true),
+        ("begins_with(s, :s)", true),
+        ("contains(l, :x) AND contains(ss, :a)", true),
+        ("size(s) = :n OR s < :s", false),
+        ("NOT attribute_exists(nope)", true),
+    ];
+    for (src, want) in cases {
+        let mut attrs = ExpressionAttributes::new(None, v.as_ref());
+        let cond = parse_condition(src, ExpressionKind::Condition, &mut attrs).unwrap();
+        assert_eq!(cond.evaluate(&it), *want, "{src}");
+    }
+}
+
+#[test]
+fn applies_updates() {
+    let mut it = item(r#"{"l":{"L":[{"S":"a"},{"S":"b"},{"S":"c"}]},"n":{"N":"1"}}"#);
+    let v = values(r#"{":x":{"S":"x"},":one":{"N":"1"}}"#);
+    let mut attrs = ExpressionAttributes::new(None, v.as_ref());
+    let update = parse_update("SET l[2] = :x, n = n + :one REMOVE l[0]", &mut attrs).unwrap();
+    attrs.finish().unwrap();
+    update.apply(&mut it).unwrap();
+    assert_eq!(
+        to_json(&it),
+        r#"{"l":{"L":[{"S":"b"},{"S":"x"}]},"n":{"N":"2"}}"#
+    );
+}
+
+#[test]
+fn projects_items() {
+    let it = item(
+        r#"{"l":{"L":[{"S":"a"},{"M":{"x":{"S":"1"},"y":{"S":"2"}}},{"S":"c"},{"L":[{"S":"d0"},{"S":"d1"}]}]},"s":{"S":"str"}}"#,
+    );
+    let mut attrs = ExpressionAttributes::none();
+    let projection = parse_projection("l[3][1], l[1].y, s.x", &mut attrs).unwrap();
+    assert_eq!(
+        to_json(&projection.apply(&it)),
+        r#"{"l":{"L":[{"M":{"y":{"S":"2"}}},{"L":[{"S":"d1"}]}]}}"#
+    );
+}
+
+#[test]
+fn key_conditions() {
+    let schema = KeySchema {
+        partition: KeyAttribute {
+            name: "pk".into(),
+            attribute_type: ScalarType::S,
+        },
+        sort: Some(KeyAttribute {
+            name: "sk".into(),
+            attribute_type: ScalarType::N,
+        }),
+    };
+    let v = values(r#"{":p":{"S":"a"},":s":{"N":"1"}}"#);
+    let mut attrs = ExpressionAttributes::new(None, v.as_ref());
+    let kc = parse_key_condition("pk = :p AND sk > :s", &mut attrs, &schema).unwrap();
+    assert_eq!(kc.partition, av(r#"{"S":"a"}"#));
+    assert_eq!(kc.sort, Some(SortCondition::Gt(av(r#"{"N":"1"}"#))));
+}
