@@ -48,6 +48,7 @@ pub struct RunningEmulator {
     addr: SocketAddr,
     stop: oneshot::Sender<()>,
     server: JoinHandle<std::io::Result<()>>,
+    router: axum::Router,
     store: Arc<Store>,
 }
 
@@ -70,6 +71,7 @@ impl Emulator {
             dynamodb,
         });
         let app = http::router(state);
+        let router = app.clone();
         // Answers are small and clients wait for each one: without TCP_NODELAY, Nagle's
         // algorithm and delayed ACKs can hold a response back for tens of milliseconds.
         let listener = listener.tap_io(|tcp| {
@@ -87,6 +89,7 @@ impl Emulator {
         });
         Ok(RunningEmulator {
             addr,
+            router,
             stop,
             server,
             store,
@@ -107,6 +110,12 @@ fn open_store(config: &Config) -> anyhow::Result<Store> {
 }
 
 impl RunningEmulator {
+    /// The same service the listener serves, for callers that want to skip the socket
+    /// (benchmarks of the request path call it with `tower::ServiceExt::oneshot`).
+    pub fn router(&self) -> axum::Router {
+        self.router.clone()
+    }
+
     /// The address the server listens on.
     pub fn addr(&self) -> SocketAddr {
         self.addr
