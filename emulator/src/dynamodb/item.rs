@@ -321,16 +321,14 @@ pub struct ParameterUse<'a> {
 ///    be specified when using expressions"; "ExpressionAttributeValues can only be specified
 ///    when using expressions: ConditionExpression is null" (the expressions that take values,
 ///    joined with " and ", "are null" for several);
-/// 2. empty placeholder maps: "ExpressionAttributeNames must not be empty";
-/// 3. legacy and expression members together: "Can not use both expression and
+/// 2. legacy and expression members together: "Can not use both expression and
 ///    non-expression parameters in the same request: Non-expression parameters: {Expected}
 ///    Expression parameters: {ConditionExpression}";
-/// 4. a legacy member alone: [`legacy_parameters_unsupported`].
-pub fn check_parameter_use(
-    p: &ParameterUse<'_>,
-    names: Option<usize>,
-    values: Option<usize>,
-) -> Result<()> {
+/// 3. a legacy member alone: [`legacy_parameters_unsupported`].
+///
+/// Problems inside the maps (empty maps, malformed keys) are `expr::ExpressionAttributes`'s
+/// to report, at the first parse.
+pub fn check_parameter_use(p: &ParameterUse<'_>) -> Result<()> {
     // Nothing here allocates unless a check fails: this runs on every item request.
     let any_expression = p.expressions.iter().any(|(_, sent)| *sent);
     if p.has_names && !any_expression {
@@ -362,16 +360,6 @@ pub fn check_parameter_use(
                 }
             )));
         }
-    }
-    if names == Some(0) {
-        return Err(DynamoError::validation(
-            "ExpressionAttributeNames must not be empty",
-        ));
-    }
-    if values == Some(0) {
-        return Err(DynamoError::validation(
-            "ExpressionAttributeValues must not be empty",
-        ));
     }
     if !p.legacy.iter().any(|(_, sent)| *sent) {
         return Ok(());
@@ -1122,62 +1110,49 @@ mod tests {
     fn parameter_use_follows_the_service_order() {
         let check = |exprs: &[(&'static str, bool)],
                      legacy: &[(&'static str, bool)],
-                     names: Option<usize>,
-                     values: Option<usize>| {
-            check_parameter_use(
-                &ParameterUse {
-                    expressions: exprs,
-                    legacy,
-                    has_names: names.is_some(),
-                    has_values: values.is_some(),
-                },
-                names,
-                values,
-            )
+                     names: bool,
+                     values: bool| {
+            check_parameter_use(&ParameterUse {
+                expressions: exprs,
+                legacy,
+                has_names: names,
+                has_values: values,
+            })
         };
         let put = [("ConditionExpression", false)];
-        let put_cond = [("ConditionExpression", true)];
         let update = [("UpdateExpression", false), ("ConditionExpression", false)];
-        assert!(check(&put, &[("Expected", false)], None, None).is_ok());
+        assert!(check(&put, &[("Expected", false)], false, false).is_ok());
         assert_eq!(
-            message(check(&put, &[], Some(1), Some(1))),
+            message(check(&put, &[], true, true)),
             "ExpressionAttributeNames can only be specified when using expressions"
         );
         assert_eq!(
-            message(check(&put, &[], None, Some(1))),
+            message(check(&put, &[], false, true)),
             "ExpressionAttributeValues can only be specified when using expressions: \
              ConditionExpression is null"
         );
         assert_eq!(
-            message(check(&update, &[], None, Some(1))),
+            message(check(&update, &[], false, true)),
             "ExpressionAttributeValues can only be specified when using expressions: \
              UpdateExpression and ConditionExpression are null"
-        );
-        assert_eq!(
-            message(check(&put_cond, &[], Some(0), None)),
-            "ExpressionAttributeNames must not be empty"
-        );
-        assert_eq!(
-            message(check(&put_cond, &[], None, Some(0))),
-            "ExpressionAttributeValues must not be empty"
         );
         assert_eq!(
             message(check(
                 &[("UpdateExpression", true), ("ConditionExpression", true)],
                 &[("AttributeUpdates", true), ("Expected", true)],
-                None,
-                None
+                false,
+                false
             )),
             "Can not use both expression and non-expression parameters in the same request: \
              Non-expression parameters: {AttributeUpdates, Expected} Expression parameters: \
              {UpdateExpression, ConditionExpression}"
         );
         assert_eq!(
-            message(check(&put, &[("Expected", true)], None, None)),
+            message(check(&put, &[("Expected", true)], false, false)),
             "The legacy parameter Expected is not supported by this emulator yet; use the \
              equivalent expression parameters instead"
         );
         // ProjectionExpression takes no values: GetItem has no expression that licenses them.
-        assert!(check(&[("ProjectionExpression", true)], &[], Some(1), Some(1)).is_ok());
+        assert!(check(&[("ProjectionExpression", true)], &[], true, true).is_ok());
     }
 }

@@ -204,6 +204,21 @@ impl DynamoDb {
             Operation::DescribeLimits => Ok(json::encode(
                 &ops::describe_limits::describe_limits(self, region, json::decode(body)?).await?,
             )),
+            Operation::PutItem => Ok(json::encode(
+                &ops::put_item::put_item(self, region, json::decode_deferred(body)?).await?,
+            )),
+            Operation::GetItem => {
+                ops::get_item::get_item(self, region, json::decode_deferred(body)?)
+            }
+            Operation::UpdateItem => Ok(json::encode(
+                &ops::update_item::update_item(self, region, json::decode_deferred(body)?).await?,
+            )),
+            Operation::DeleteItem => Ok(json::encode(
+                &ops::delete_item::delete_item(self, region, json::decode_deferred(body)?).await?,
+            )),
+            Operation::BatchGetItem => {
+                ops::batch_get_item::batch_get_item(self, region, json::decode_deferred(body)?)
+            }
             Operation::BatchWriteItem => Ok(json::encode(
                 &ops::batch_write_item::batch_write_item(
                     self,

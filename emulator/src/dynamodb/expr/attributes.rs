@@ -99,6 +99,24 @@ impl<'r> ExpressionAttributes<'r> {
         }
     }
 
+    /// A `:value` written where a name is due (`a.:v`): the service finds it among the
+    /// values, or reports it as an undefined name.
+    pub(crate) fn value_as_name(&mut self, placeholder: &str, kind: ExpressionKind) -> Result<()> {
+        match self.values.and_then(|m| m.get_key_value(placeholder)) {
+            Some((key, _)) => {
+                if !self.used_values.contains(&key.as_str()) {
+                    self.used_values.push(key);
+                }
+                Ok(())
+            }
+            None => Err(DynamoError::validation(format!(
+                "Invalid {}: An expression attribute name used in the document path is not \
+                 defined; attribute name: {placeholder}",
+                kind.name()
+            ))),
+        }
+    }
+
     /// Fails if a name or value was given that no expression used (names first), listing the
     /// unused keys in the order the service does.
     pub fn finish(self) -> Result<()> {

@@ -290,13 +290,33 @@ fn quote_value(v: &AttributeValue) -> String {
 struct Resolver<'x, 'r> {
     attrs: &'x mut ExpressionAttributes<'r>,
     kind: ExpressionKind,
+    /// A `:value` was used as a path element (see [`RawElem::Value`]).
+    value_in_path: bool,
 }
 
-impl Resolver<'_, '_> {
+impl<'x, 'r> Resolver<'x, 'r> {
+    fn new(attrs: &'x mut ExpressionAttributes<'r>, kind: ExpressionKind) -> Resolver<'x, 'r> {
+        Resolver {
+            attrs,
+            kind,
+            value_in_path: false,
+        }
+    }
+
+    /// The service's failure for a `:value` path element, once everything else resolved.
+    fn finish(&self) -> Result<()> {
+        if self.value_in_path {
+            return Err(self.err(format_args!("Internal server error")));
+        }
+        Ok(())
+    }
+
     fn err(&self, what: std::fmt::Arguments<'_>) -> DynamoError {
         invalid(self.kind, what)
     }
+}
 
+impl Resolver<'_, '_> {
     fn path(&mut self, raw: &RawPath<'_>) -> Result<Path> {
         if raw.elems.len() > MAX_NESTING {
             return Err(self.err(format_args!(
@@ -313,6 +333,11 @@ impl Resolver<'_, '_> {
                 }
                 // Checked in step 3.
                 RawElem::Index(digits) => PathElement::Index(parse_index(digits).unwrap_or(0)),
+                RawElem::Value(p) => {
+                    self.attrs.value_as_name(p, self.kind)?;
+                    self.value_in_path = true;
+                    PathElement::Attribute((*p).to_owned())
+                }
             });
         }
         Ok(Path(elements))
@@ -506,6 +531,8 @@ impl Resolver<'_, '_> {
             Function::AttributeType => {
                 let type_operand = args.pop().expect("two operands");
                 let operand = args.pop().expect("two operands");
+                // Unlike the other functions, a repeated path comes before the type check.
+                self.check_distinct(f.name(), as_path(&operand), [as_path(&type_operand)])?;
                 let t = match &type_operand {
                     Operand::Value(AttributeValue::S(name)) => AttributeType::from_descriptor(name)
                         .ok_or_else(|| {
@@ -686,7 +713,9 @@ pub(crate) fn condition(
     attrs: &mut ExpressionAttributes<'_>,
 ) -> Result<Condition> {
     scan_condition(&parsed.tree, kind)?;
-    let cond = Resolver { attrs, kind }.condition(&parsed.tree)?;
+    let mut resolver = Resolver::new(attrs, kind);
+    let cond = resolver.condition(&parsed.tree)?;
+    resolver.finish()?;
     check_operators(parsed.operators, kind)?;
     Ok(cond)
 }
@@ -725,7 +754,7 @@ pub(crate) fn update(
             }
         }
     }
-    let mut resolver = Resolver { attrs, kind };
+    let mut resolver = Resolver::new(attrs, kind);
     let mut paths = Vec::with_capacity(raw.actions.len());
     for action in raw.actions.iter().rev() {
         paths.push(resolver.path(action.path())?);
@@ -744,6 +773,7 @@ pub(crate) fn update(
         });
     }
     actions.reverse();
+    resolver.finish()?;
     check_operators(parsed.operators, kind)?;
     Ok(UpdateExpression { actions })
 }
@@ -756,13 +786,14 @@ pub(crate) fn projection(
     for path in raw {
         scan_path(path, kind)?;
     }
-    let mut resolver = Resolver { attrs, kind };
+    let mut resolver = Resolver::new(attrs, kind);
     let mut paths = Vec::with_capacity(raw.len());
     for path in raw.iter().rev() {
         paths.push(resolver.path(path)?);
     }
     paths.reverse();
     check_overlaps(&paths, kind)?;
+    resolver.finish()?;
     Ok(paths)
 }
 

@@ -183,7 +183,8 @@ fn keyword(word: &[u8]) -> Option<Tok> {
 ///
 /// The context runs from the start of the token before the offending one (or the start of
 /// the input) to the end of the token after it (or the end of the input), whitespace
-/// included, as the service quotes it: `a = = b` → token `=`, near `= = b`.
+/// included, as the service quotes it: `a = = b` → token `=`, near `= = b`; `a = b c  ` →
+/// token `c`, near `b c  `.
 pub(crate) fn syntax_error(
     kind: ExpressionKind,
     src: &str,
@@ -201,11 +202,10 @@ pub(crate) fn syntax_error(
     } else {
         0
     };
-    let near_end = match tokens.get(at + 1) {
-        _ if tok.kind == Tok::Eof => src.len(),
-        Some(next) if next.kind != Tok::Eof => next.end as usize,
-        _ => tok.end as usize,
-    };
+    // The end-of-input token ends at the end of the input, after any trailing whitespace.
+    let near_end = tokens
+        .get(at + 1)
+        .map_or(src.len(), |next| next.end as usize);
     DynamoError::validation(format!(
         "Invalid {}: Syntax error; token: \"{}\", near: \"{}\"",
         kind.name(),
@@ -306,6 +306,10 @@ mod tests {
         assert_eq!(
             error_at("a =   ", 2),
             r#"Invalid FilterExpression: Syntax error; token: "<EOF>", near: "=   ""#
+        );
+        assert_eq!(
+            error_at("a = b c  ", 3),
+            r#"Invalid FilterExpression: Syntax error; token: "c", near: "b c  ""#
         );
         assert_eq!(
             error_at("a = :vé", 3),

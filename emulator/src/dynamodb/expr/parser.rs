@@ -15,7 +15,7 @@
 //!             | BETWEEN operand_p AND operand_p
 //!             | IN '(' operand_p (',' operand_p)* ')'
 //! operand    := path | ':value' | name '(' operand_p (',' operand_p)* ')'
-//! path       := (name | '#name') ('.' (name | '#name') | '[' number ']')*
+//! path       := (name | '#name') ('.' (name | '#name' | ':value') | '[' number ']')*
 //!
 //! update     := (SET set (',' set)* | REMOVE path (',' path)*
 //!              | ADD path ':value' (',' path ':value')* | DELETE <same as ADD>)+
@@ -42,6 +42,10 @@ pub(crate) enum RawElem<'a> {
     Placeholder(&'a str),
     /// The digits of a list index.
     Index(&'a str),
+    /// `:value` after a dot, which the service's grammar accepts as a path element: it looks
+    /// the placeholder up among the names, finds it (if at all) among the values, and fails
+    /// with an internal error once the whole expression is resolved.
+    Value(&'a str),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -205,12 +209,21 @@ impl<'a> Expr<'a> {
     }
 }
 
+/// Redundant parentheses are reported when the construct they close is complete, unless
+/// the service's parser is still deciding what the construct is: its adaptive prediction
+/// first scans ahead (through the whole left operand of a comparison, or the first operand
+/// of a `SET` value) and reports a syntax error found there before anything inside.
+/// `begins_with(((a)), :s` is a syntax error at the end, `begins_with(((a)), :s)` has
+/// redundant parentheses, and so does `((a)) = = b`, while `((a))` alone is a syntax error.
 struct Parser<'a> {
     src: &'a str,
     tokens: Vec<Token>,
     pos: usize,
     kind: ExpressionKind,
     operators: u32,
+    /// Scanning ahead: redundant parentheses wait in `pending` for the decision.
+    deciding: bool,
+    pending: Option<DynamoError>,
 }
 
 impl<'a> Parser<'a> {
@@ -221,6 +234,8 @@ impl<'a> Parser<'a> {
             pos: 0,
             kind,
             operators: 0,
+            deciding: false,
+            pending: None,
         }
     }
 
@@ -273,6 +288,26 @@ impl<'a> Parser<'a> {
         ))
     }
 
+    /// Redundant parentheses just closed: an error now, or once the scan ahead decides.
+    fn redundant_closed(&mut self) -> Result<()> {
+        if !self.deciding {
+            return Err(self.redundant());
+        }
+        if self.pending.is_none() {
+            self.pending = Some(self.redundant());
+        }
+        Ok(())
+    }
+
+    /// The scan ahead has decided what the construct is.
+    fn decide(&mut self) -> Result<()> {
+        self.deciding = false;
+        match self.pending.take() {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+
     // ---- conditions ----
 
     /// A condition where one is due: a bare function call is one (its use is checked
@@ -322,11 +357,13 @@ impl<'a> Parser<'a> {
     }
 
     fn primary(&mut self) -> Result<Expr<'a>> {
+        // A new condition: the service's parser predicts which kind it is.
+        self.deciding = true;
         if self.eat(Tok::LParen) {
             let inner = self.or()?;
             self.expect(Tok::RParen)?;
             if inner.paren {
-                return Err(self.redundant());
+                self.redundant_closed()?;
             }
             return match inner.node {
                 Node::Cond(c) => Ok(Expr {
@@ -341,6 +378,15 @@ impl<'a> Parser<'a> {
     }
 
     fn tail(&mut self, left: RawOperand<'a>, paren: bool) -> Result<Expr<'a>> {
+        let is_tail = matches!(
+            self.peek(),
+            Tok::Eq | Tok::Ne | Tok::Lt | Tok::Le | Tok::Gt | Tok::Ge | Tok::Between | Tok::In
+        );
+        // A comparison, or a function call standing as a condition, settles the prediction;
+        // a bare path or value does not (it is a syntax error unless compared).
+        if is_tail || matches!(left, RawOperand::Call(_)) {
+            self.decide()?;
+        }
         let comparator = match self.peek() {
             Tok::Eq => Comparator::Eq,
             Tok::Ne => Comparator::Ne,
@@ -390,7 +436,7 @@ impl<'a> Parser<'a> {
             let (op, paren) = self.operand_paren()?;
             self.expect(Tok::RParen)?;
             if paren {
-                return Err(self.redundant());
+                self.redundant_closed()?;
             }
             return Ok((op, true));
         }
@@ -428,7 +474,13 @@ impl<'a> Parser<'a> {
             match self.peek() {
                 Tok::Dot => {
                     self.bump();
-                    elems.push(self.path_name()?);
+                    // The service's grammar takes a `:value` here too (and then fails).
+                    if self.peek() == Tok::ValuePlaceholder {
+                        elems.push(RawElem::Value(self.text()));
+                        self.bump();
+                    } else {
+                        elems.push(self.path_name()?);
+                    }
                 }
                 Tok::LBracket => {
                     self.bump();
@@ -514,19 +566,25 @@ impl<'a> Parser<'a> {
     /// The value of a `SET` action, and whether it is exactly one pair of parentheses
     /// around something.
     fn set_value(&mut self) -> Result<(RawSetValue<'a>, bool)> {
+        // The service's parser scans the first operand to tell a sum from a single operand.
+        self.deciding = true;
         let (left, paren) = if self.eat(Tok::LParen) {
             let (inner, inner_paren) = self.set_value()?;
             self.expect(Tok::RParen)?;
             if inner_paren {
-                return Err(self.redundant());
+                self.redundant_closed()?;
             }
             match inner {
                 RawSetValue::Single(op) => (op, true),
-                sum => return Ok((sum, true)),
+                sum => {
+                    self.decide()?;
+                    return Ok((sum, true));
+                }
             }
         } else {
             (self.operand()?, false)
         };
+        self.decide()?;
         let plus = match self.peek() {
             Tok::Plus => true,
             Tok::Minus => false,

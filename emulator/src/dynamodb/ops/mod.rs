@@ -1,14 +1,19 @@
 //! One module per DynamoDB operation, named after it. Each exposes a function of the same
 //! name taking the service, the request's region and the decoded input.
 
+pub mod batch_get_item;
 pub mod batch_write_item;
 pub mod create_table;
+pub mod delete_item;
 pub mod delete_table;
 pub mod describe_endpoints;
 pub mod describe_limits;
 pub mod describe_table;
+pub mod get_item;
 pub mod list_tables;
 pub mod list_tags_of_resource;
+pub mod put_item;
 pub mod tag_resource;
 pub mod untag_resource;
+pub mod update_item;
 pub mod update_table;

@@ -1,0 +1,220 @@
+//! DeleteItem: remove one item by its primary key.
+//!
+//! ```text
+//! {"TableName":"Music","Key":{"pk":{"S":"a"}},"ConditionExpression":"n > :z",
+//!  "ExpressionAttributeValues":{":z":{"N":"0"}},"ReturnValues":"ALL_OLD"}
+//! → {"Attributes":{..old item..}}  or  {}
+//! ```
+//!
+//! Deleting a missing item succeeds (and still costs one write unit). The condition is
+//! evaluated inside the write closure against the item as stored at that point.
+
+use std::sync::Arc;
+
+use super::super::DynamoDb;
+use super::super::capacity;
+use super::super::error::{DynamoError, Result};
+use super::super::expr::{self, ExpressionAttributes, ExpressionKind};
+use super::super::item::{self, ParameterUse, ReturnValues, Violations};
+use super::super::types::item::{DeleteItemInput, DeleteItemOutput};
+use super::super::value::Item;
+
+pub async fn delete_item(
+    db: &DynamoDb,
+    region: &str,
+    (input, deferred): (DeleteItemInput, Option<DynamoError>),
+) -> Result<DeleteItemOutput> {
+    let mut v = Violations::new();
+    let rcc = item::return_consumed_capacity(input.return_consumed_capacity.as_deref(), &mut v);
+    let table_name = item::table_name(input.table_name.as_deref(), "tableName", &mut v);
+    if input.key.is_none() {
+        v.null("key");
+    }
+    let return_values = ReturnValues::parse(input.return_values.as_deref(), &mut v);
+    item::check_return_item_collection_metrics(
+        input.return_item_collection_metrics.as_deref(),
+        &mut v,
+    );
+    let old_on_failure = item::return_old_on_condition_failure(
+        input.return_values_on_condition_check_failure.as_deref(),
+        &mut v,
+    );
+    v.into_result()?;
+    let return_values = return_values.only_none_or_all_old()?;
+    let key = input.key.unwrap_or_default();
+
+    item::check_parameter_use(&ParameterUse {
+        expressions: &[("ConditionExpression", input.condition_expression.is_some())],
+        legacy: &[
+            ("ConditionalOperator", input.conditional_operator.is_some()),
+            ("Expected", input.expected.is_some()),
+        ],
+        has_names: input.expression_attribute_names.is_some(),
+        has_values: input.expression_attribute_values.is_some(),
+    })?;
+    let mut attrs = ExpressionAttributes::new(
+        input.expression_attribute_names.as_ref(),
+        input.expression_attribute_values.as_ref(),
+    );
+    let condition = input
+        .condition_expression
+        .as_deref()
+        .map(|src| expr::parse_condition(src, ExpressionKind::Condition, &mut attrs))
+        .transpose()?;
+    attrs.finish()?;
+
+    let meta = item::live_table(db, region, table_name)?;
+    // Attribute-value errors are reported after the request's checks and the table lookup.
+    if let Some(e) = deferred {
+        return Err(e);
+    }
+    let stored_key = item::validate_key(&meta.key_schema, &key)?.stored_key()?;
+
+    let keep_old = return_values == ReturnValues::AllOld;
+    let writing = Arc::clone(&meta);
+    let removed = db
+        .store
+        .write(move |txn| -> Result<Option<item::Replaced>> {
+            item::ensure_live(txn, &writing)?;
+            let mut table = item::open_items(txn, &writing)?;
+            if let Some(condition) = &condition {
+                let old = item::get_stored_in(&table, &stored_key)?;
+                let old_item = old.as_deref().map(item::decode_stored).transpose()?;
+                if !condition.evaluate(old_item.as_ref().unwrap_or(&Item::new())) {
+                    return Err(item::condition_failed(old_item.as_ref(), old_on_failure));
+                }
+            }
+            let removed = item::remove(&mut table, &stored_key, keep_old)?;
+            item::account_size(txn, &writing, removed.as_ref().map(|r| r.size), None)?;
+            Ok(removed)
+        })
+        .await??;
+
+    let old_size = removed.as_ref().map(|r| r.size);
+    let attributes = match removed.and_then(|r| r.bytes) {
+        Some(bytes) => Some(item::decode_stored(&bytes)?),
+        None => None,
+    };
+    Ok(DeleteItemOutput {
+        attributes,
+        consumed_capacity: capacity::single(&meta.name, capacity::write_units(old_size, None), rcc),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dynamodb::catalog::ScalarType;
+    use crate::dynamodb::error::ErrorCode;
+    use crate::dynamodb::item::testing::{REGION, create_table, request, service};
+    use crate::dynamodb::ops::get_item::get_item;
+    use crate::dynamodb::ops::put_item::put_item;
+
+    async fn delete(db: &DynamoDb, json: &str) -> Result<String> {
+        delete_item(db, REGION, request(json))
+            .await
+            .map(|out| serde_json::to_string(&out).unwrap())
+    }
+
+    async fn setup() -> DynamoDb {
+        let db = service();
+        create_table(&db, "tbl", ScalarType::S, None).await;
+        put_item(
+            &db,
+            REGION,
+            request(r#"{"TableName":"tbl","Item":{"pk":{"S":"a"},"n":{"N":"1"}}}"#),
+        )
+        .await
+        .unwrap();
+        db
+    }
+
+    fn exists(db: &DynamoDb) -> bool {
+        get_item(
+            db,
+            REGION,
+            request(r#"{"TableName":"tbl","Key":{"pk":{"S":"a"}}}"#),
+        )
+        .unwrap()
+            != b"{}"
+    }
+
+    #[tokio::test]
+    async fn deletes_and_returns_the_old_item() {
+        let db = setup().await;
+        assert_eq!(
+            delete(
+                &db,
+                r#"{"TableName":"tbl","Key":{"pk":{"S":"a"}},"ReturnValues":"ALL_OLD","ReturnConsumedCapacity":"TOTAL"}"#
+            )
+            .await
+            .unwrap(),
+            r#"{"Attributes":{"n":{"N":"1"},"pk":{"S":"a"}},"ConsumedCapacity":{"TableName":"tbl","CapacityUnits":1.0}}"#
+        );
+        assert!(!exists(&db));
+        assert_eq!(
+            delete(
+                &db,
+                r#"{"TableName":"tbl","Key":{"pk":{"S":"a"}},"ReturnValues":"ALL_OLD","ReturnConsumedCapacity":"TOTAL"}"#
+            )
+            .await
+            .unwrap(),
+            r#"{"ConsumedCapacity":{"TableName":"tbl","CapacityUnits":1.0}}"#,
+            "a missing item still costs one unit"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_failed_condition_keeps_the_item() {
+        let db = setup().await;
+        let e = delete(
+            &db,
+            r#"{"TableName":"tbl","Key":{"pk":{"S":"a"}},"ConditionExpression":"n = :v",
+            "ExpressionAttributeValues":{":v":{"N":"2"}},"ReturnValuesOnConditionCheckFailure":"ALL_OLD"}"#,
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(e.code, ErrorCode::ConditionalCheckFailedException);
+        assert_eq!(
+            serde_json::to_string(&e.extra).unwrap(),
+            r#"{"Item":{"n":{"N":"1"},"pk":{"S":"a"}}}"#
+        );
+        assert!(exists(&db));
+        delete(
+            &db,
+            r#"{"TableName":"tbl","Key":{"pk":{"S":"a"}},"ConditionExpression":"n = :v",
+            "ExpressionAttributeValues":{":v":{"N":"1.0"}}}"#,
+        )
+        .await
+        .unwrap();
+        assert!(!exists(&db));
+    }
+
+    #[tokio::test]
+    async fn requests_are_validated() {
+        let db = setup().await;
+        let e = delete(
+            &db,
+            r#"{"TableName":"tbl","Key":{"pk":{"S":"a"}},"ReturnValues":"ALL_NEW"}"#,
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(e.message, "Return values set to invalid value");
+        let e = delete(&db, r#"{"TableName":"tbl","Key":{"pk":{"N":"1"}}}"#)
+            .await
+            .unwrap_err();
+        assert_eq!(
+            e.message,
+            "The provided key element does not match the schema"
+        );
+        let e = delete(&db, r#"{"TableName":"tbl","Key":{"pk":{"S":"a"}},"ExpressionAttributeValues":{":v":{"N":"1"}}}"#)
+            .await
+            .unwrap_err();
+        assert_eq!(
+            e.message,
+            "ExpressionAttributeValues can only be specified when using expressions: \
+             ConditionExpression is null"
+        );
+        assert!(exists(&db));
+    }
+}
