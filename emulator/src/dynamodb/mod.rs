@@ -12,6 +12,7 @@
 //!   checks) and consumed capacity.
 //! - `expr`: the expression language.
 //! - `catalog`: table descriptions, durable and cached.
+//! - `page`: what Query and Scan share: their common checks and the page loop.
 //! - `ops`: one file per operation.
 
 pub mod attribute_json;
@@ -24,6 +25,7 @@ pub mod json;
 pub mod keys;
 pub mod number;
 pub mod ops;
+pub mod page;
 pub mod size;
 pub mod types;
 pub mod value;
@@ -201,6 +203,12 @@ impl DynamoDb {
                 &ops::describe_endpoints::describe_endpoints(self, region, json::decode(body)?)
                     .await?,
             )),
+            Operation::Query => {
+                Ok(ops::query::query(self, region, json::decode_deferred(body)?)?.to_body())
+            }
+            Operation::Scan => {
+                Ok(ops::scan::scan(self, region, json::decode_deferred(body)?)?.to_body())
+            }
             Operation::DescribeLimits => Ok(json::encode(
                 &ops::describe_limits::describe_limits(self, region, json::decode(body)?).await?,
             )),
@@ -227,7 +235,6 @@ impl DynamoDb {
                 )
                 .await?,
             )),
-            _ => Err(DynamoError::new(ErrorCode::UnknownOperationException, "")),
         }
     }
 }

@@ -2,4 +2,5 @@
 //! (`PutItemInput`, `TableDescription`, …). Only these files define the wire format.
 
 pub mod item;
+pub mod query;
 pub mod table;

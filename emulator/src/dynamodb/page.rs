@@ -1,0 +1,504 @@
+//! What Query and Scan share: the request checks they make the same way, and the page loop
+//! that walks one redb range.
+//!
+//! A page follows the service's rules (checked against DynamoDB Local):
+//! - `Limit` counts items *read*, before the filter; `ScannedCount` is the items read,
+//!   `Count` the items that passed the filter.
+//! - A page also stops once the sizes of the items read add up to 1 MB; the item that
+//!   reaches the line is still part of the page.
+//! - `LastEvaluatedKey` holds the key attributes of the last item read. It is present when
+//!   `Limit` stopped the page (even if nothing follows, as the service answers) or when the
+//!   size cap stopped it and more items remain in the range.
+//! - Consumed capacity sums the sizes of every item read and rounds once for the page.
+//!
+//! The loop is allocation-light: items are stored with their size in front of their
+//! canonical JSON (`item::StoredItem`), so an item that is neither filtered nor projected is
+//! copied straight from storage into the answer without being decoded.
+
+use redb::AccessGuard;
+
+use super::catalog::KeySchema;
+use super::error::{DynamoError, Result};
+use super::expr::{Condition, Path, Projection};
+use super::item::{self, StoredItem, Violations};
+use super::types::query::{LegacyParam, QueryOutput};
+use super::value::Item;
+use crate::storage::StorageError;
+
+/// The service stops a Query or Scan page when the items it read reach this many bytes.
+pub const PAGE_BYTES: usize = 1024 * 1024;
+
+/// `Select`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Select {
+    AllAttributes,
+    AllProjectedAttributes,
+    SpecificAttributes,
+    Count,
+}
+
+impl Select {
+    /// The wire enum set, in the order the service lists it in its messages.
+    pub const ENUM_SET: &'static str =
+        "[SPECIFIC_ATTRIBUTES, COUNT, ALL_ATTRIBUTES, ALL_PROJECTED_ATTRIBUTES]";
+
+    pub fn from_wire(value: &str) -> Option<Select> {
+        Some(match value {
+            "ALL_ATTRIBUTES" => Select::AllAttributes,
+            "ALL_PROJECTED_ATTRIBUTES" => Select::AllProjectedAttributes,
+            "SPECIFIC_ATTRIBUTES" => Select::SpecificAttributes,
+            "COUNT" => Select::Count,
+            _ => return None,
+        })
+    }
+
+    /// Parses the member, pushing a violation for a value outside the enum.
+    pub fn parse(value: Option<&str>, v: &mut Violations) -> Option<Select> {
+        v.enumeration(value, "select", Self::ENUM_SET, |s| {
+            Self::from_wire(s).map(Some)
+        })
+    }
+}
+
+/// `Limit` (at least 1), pushing a violation otherwise.
+pub fn limit(value: Option<i32>, v: &mut Violations) -> Option<usize> {
+    let n = value?;
+    if n < 1 {
+        v.push(
+            n,
+            "limit",
+            "Member must have value greater than or equal to 1",
+        );
+        return None;
+    }
+    usize::try_from(n).ok()
+}
+
+/// `IndexName` (3 to 255 characters of `[a-zA-Z0-9_.-]`), pushing violations otherwise.
+pub fn check_index_name(name: Option<&str>, v: &mut Violations) {
+    let Some(name) = name else { return };
+    let valid_chars = !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'));
+    if !valid_chars {
+        v.push(
+            name,
+            "indexName",
+            "Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+",
+        );
+    }
+    if name.len() < 3 {
+        v.push(
+            name,
+            "indexName",
+            "Member must have length greater than or equal to 3",
+        );
+    } else if name.len() > 255 {
+        v.push(
+            name,
+            "indexName",
+            "Member must have length less than or equal to 255",
+        );
+    }
+}
+
+/// True when a legacy member was sent with content (see [`LegacyParam`]).
+pub fn is_set(param: Option<LegacyParam>) -> bool {
+    param.is_some_and(|p| p.non_empty)
+}
+
+/// What the answer's items hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// Every attribute of each item.
+    All,
+    /// The attributes named by `ProjectionExpression`.
+    Projected,
+    /// No items, only `Count` and `ScannedCount`.
+    Count,
+}
+
+/// The service's rules for `Select` with `ProjectionExpression` (texts checked against
+/// DynamoDB Local). `has_index` says whether `IndexName` was given: only then is
+/// `ALL_PROJECTED_ATTRIBUTES` allowed.
+pub fn shape(select: Option<Select>, has_projection: bool, has_index: bool) -> Result<Shape> {
+    match (select, has_projection) {
+        (None | Some(Select::AllAttributes), false) => Ok(Shape::All),
+        (None | Some(Select::SpecificAttributes), true) => Ok(Shape::Projected),
+        (Some(Select::Count), false) => Ok(Shape::Count),
+        (Some(Select::AllAttributes), true) => Err(DynamoError::validation(
+            "Cannot specify the ProjectionExpression when choosing to get ALL_ATTRIBUTES",
+        )),
+        (Some(Select::Count), true) => Err(DynamoError::validation(
+            "Cannot specify the ProjectionExpression when choosing to get only the Count",
+        )),
+        (Some(Select::SpecificAttributes), false) => Err(DynamoError::validation(
+            "Must specify the AttributesToGet or ProjectionExpression when choosing to get \
+             SPECIFIC_ATTRIBUTES",
+        )),
+        (Some(Select::AllProjectedAttributes), true) => Err(DynamoError::validation(
+            "Cannot specify the ProjectionExpression when choosing to get \
+             ALL_PROJECTED_ATTRIBUTES",
+        )),
+        (Some(Select::AllProjectedAttributes), false) if !has_index => {
+            Err(DynamoError::validation(
+                "ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName",
+            ))
+        }
+        // An index's projection. Indexes are not implemented yet: a request naming one is
+        // refused before its items are read.
+        (Some(Select::AllProjectedAttributes), false) => Ok(Shape::All),
+    }
+}
+
+/// The service's answer when `IndexName` names an index the table does not have. Secondary
+/// indexes are not implemented yet, so every index name gets it.
+pub fn index_not_found(name: &str) -> DynamoError {
+    DynamoError::validation(format!(
+        "The table does not have the specified index: {name}"
+    ))
+}
+
+/// Checks `ExclusiveStartKey` against the table's key schema, in the order and with the
+/// words of DynamoDB Local: the number of attributes (an empty key is merely "invalid"),
+/// then their names, then each value as a key value (type, emptiness, size).
+pub fn check_start_key<'a>(schema: &KeySchema, key: &'a Item) -> Result<item::PrimaryKey<'a>> {
+    let expected = 1 + usize::from(schema.sort.is_some());
+    if !key.is_empty() && key.len() != expected {
+        return Err(DynamoError::validation(
+            "Exclusive Start Key must have same size as table's key schema",
+        ));
+    }
+    let names_match = key.contains_key(&schema.partition.name)
+        && schema
+            .sort
+            .as_ref()
+            .is_none_or(|s| key.contains_key(&s.name));
+    if !names_match {
+        return Err(DynamoError::validation(
+            "The provided starting key is invalid",
+        ));
+    }
+    item::validate_key(schema, key).map_err(|e| {
+        if e.message == "The provided key element does not match the schema" {
+            // With the names right, only a value's type can be wrong.
+            DynamoError::validation("Type mismatch for attribute to update")
+        } else {
+            // DynamoDB Local words an unusable start key value this way, Scan included.
+            DynamoError::validation(format!(
+                "The query can return at most one row and cannot be restarted. The provided \
+                 starting key is invalid: {}",
+                e.message
+            ))
+        }
+    })
+}
+
+/// The key attributes of `item`, as `LastEvaluatedKey` carries them.
+pub fn key_of(schema: &KeySchema, item: &Item) -> Item {
+    let names =
+        std::iter::once(&schema.partition.name).chain(schema.sort.as_ref().map(|s| &s.name));
+    names
+        .filter_map(|name| item.get(name).map(|v| (name.clone(), v.clone())))
+        .collect()
+}
+
+/// The service refuses document paths into key attributes (`pk.a`, `sk[0]`) in a filter or
+/// a projection, naming the first such key in the filter, then in the projection.
+pub fn check_key_paths(
+    schema: &KeySchema,
+    filter: Option<&Condition>,
+    projection: Option<&Projection>,
+) -> Result<()> {
+    let mut nested_key: Option<String> = None;
+    let mut check = |path: &Path| {
+        if nested_key.is_none() && path.elements().len() > 1 && schema.is_key_attribute(path.head())
+        {
+            nested_key = Some(path.head().to_owned());
+        }
+    };
+    if let Some(filter) = filter {
+        filter.visit_paths(&mut check);
+    }
+    if let Some(projection) = projection {
+        projection.paths().iter().for_each(&mut check);
+    }
+    match nested_key {
+        None => Ok(()),
+        Some(key) => Err(DynamoError::validation(format!(
+            "Key attributes must be scalars; list random access '[]' and map lookup '.' are not \
+             allowed: Key: {key}"
+        ))),
+    }
+}
+
+/// How to read one page.
+pub struct PageSpec<'a> {
+    pub schema: &'a KeySchema,
+    pub limit: Option<usize>,
+    pub filter: Option<&'a Condition>,
+    pub projection: Option<&'a Projection>,
+    pub shape: Shape,
+}
+
+/// One page read from storage.
+#[derive(Debug, Default)]
+pub struct Page {
+    /// The answer's items as JSON objects separated by commas: the inside of `Items`.
+    pub items_json: Vec<u8>,
+    pub count: u64,
+    pub scanned_count: u64,
+    /// The sizes of every item read, filtered out or not: what the page is charged for.
+    pub bytes_read: usize,
+    pub last_evaluated_key: Option<Item>,
+}
+
+impl Page {
+    /// The answer, without consumed capacity.
+    pub fn into_output(self, shape: Shape) -> QueryOutput {
+        QueryOutput {
+            items_json: (shape != Shape::Count).then_some(self.items_json),
+            count: self.count,
+            scanned_count: self.scanned_count,
+            last_evaluated_key: self.last_evaluated_key,
+            consumed_capacity: None,
+        }
+    }
+}
+
+/// One entry of a redb range over an items table.
+pub type Entry<'a> = std::result::Result<
+    (
+        AccessGuard<'a, &'static [u8]>,
+        AccessGuard<'a, &'static [u8]>,
+    ),
+    redb::StorageError,
+>;
+
+/// Reads one page from `entries`, a redb range over an items table in answer order. The
+/// range's bounds carry the key condition (or scan segment) and the start key, so every
+/// entry belongs in the page until a limit stops it.
+pub fn read_page<'a, I>(mut entries: I, spec: &PageSpec<'_>) -> Result<Page>
+where
+    I: Iterator<Item = Entry<'a>>,
+{
+    let mut page = Page::default();
+    let projection = match spec.shape {
+        Shape::Projected => spec.projection,
+        Shape::All | Shape::Count => None,
+    };
+    let needs_decode = spec.filter.is_some() || projection.is_some();
+    while let Some(entry) = entries.next() {
+        let (_, value) = entry.map_err(StorageError::from)?;
+        let stored = StoredItem::parse(value.value())?;
+        page.scanned_count += 1;
+        page.bytes_read += stored.size;
+
+        let stop_by_limit = spec.limit.is_some_and(|l| page.scanned_count >= l as u64);
+        let stop_by_size = !stop_by_limit && page.bytes_read >= PAGE_BYTES;
+        let more = stop_by_limit
+            || (stop_by_size
+                && entries
+                    .next()
+                    .transpose()
+                    .map_err(StorageError::from)?
+                    .is_some());
+
+        let decoded = if needs_decode || more {
+            Some(stored.decode()?)
+        } else {
+            None
+        };
+        if more && let Some(item) = &decoded {
+            page.last_evaluated_key = Some(key_of(spec.schema, item));
+        }
+        let passes = match (spec.filter, &decoded) {
+            (Some(filter), Some(item)) => filter.evaluate(item),
+            _ => true,
+        };
+        if passes {
+            page.count += 1;
+            if spec.shape != Shape::Count {
+                if !page.items_json.is_empty() {
+                    page.items_json.push(b',');
+                }
+                match (projection, &decoded) {
+                    (Some(projection), Some(item)) => {
+                        serde_json::to_writer(&mut page.items_json, &projection.apply(item))
+                            .expect("an Item always serializes");
+                    }
+                    _ => page.items_json.extend_from_slice(stored.json),
+                }
+            }
+        }
+        if stop_by_limit || stop_by_size {
+            break;
+        }
+    }
+    Ok(page)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dynamodb::catalog::{KeyAttribute, ScalarType};
+    use crate::dynamodb::value::{AttributeValue, Number};
+
+    fn message<T: std::fmt::Debug>(r: Result<T>) -> String {
+        r.unwrap_err().message
+    }
+
+    #[test]
+    fn select_limit_and_index_name_follow_the_model_constraints() {
+        let mut v = Violations::new();
+        assert_eq!(Select::parse(Some("COUNT"), &mut v), Some(Select::Count));
+        assert_eq!(Select::parse(None, &mut v), None);
+        assert_eq!(limit(Some(5), &mut v), Some(5));
+        assert_eq!(limit(None, &mut v), None);
+        check_index_name(Some("idx"), &mut v);
+        assert!(v.is_empty());
+
+        assert_eq!(Select::parse(Some("BOGUS"), &mut v), None);
+        assert_eq!(limit(Some(0), &mut v), None);
+        check_index_name(Some("a b"), &mut v);
+        assert_eq!(
+            message(v.into_result()),
+            "3 validation errors detected: Value 'BOGUS' at 'select' failed to satisfy \
+             constraint: Member must satisfy enum value set: [SPECIFIC_ATTRIBUTES, COUNT, \
+             ALL_ATTRIBUTES, ALL_PROJECTED_ATTRIBUTES]; Value '0' at 'limit' failed to \
+             satisfy constraint: Member must have value greater than or equal to 1; Value \
+             'a b' at 'indexName' failed to satisfy constraint: Member must satisfy regular \
+             expression pattern: [a-zA-Z0-9_.-]+"
+        );
+        let mut v = Violations::new();
+        check_index_name(Some(&"x".repeat(256)), &mut v);
+        assert!(
+            message(v.into_result()).ends_with("Member must have length less than or equal to 255")
+        );
+    }
+
+    #[test]
+    fn select_and_projection_combine_as_the_service_allows() {
+        use Select::*;
+        assert_eq!(shape(None, false, false).unwrap(), Shape::All);
+        assert_eq!(shape(None, true, false).unwrap(), Shape::Projected);
+        assert_eq!(
+            shape(Some(AllAttributes), false, false).unwrap(),
+            Shape::All
+        );
+        assert_eq!(
+            shape(Some(SpecificAttributes), true, false).unwrap(),
+            Shape::Projected
+        );
+        assert_eq!(shape(Some(Count), false, false).unwrap(), Shape::Count);
+        let msg = |s, p, i| message(shape(Some(s), p, i));
+        assert_eq!(
+            msg(AllAttributes, true, false),
+            "Cannot specify the ProjectionExpression when choosing to get ALL_ATTRIBUTES"
+        );
+        assert_eq!(
+            msg(Count, true, false),
+            "Cannot specify the ProjectionExpression when choosing to get only the Count"
+        );
+        assert_eq!(
+            msg(SpecificAttributes, false, false),
+            "Must specify the AttributesToGet or ProjectionExpression when choosing to get \
+             SPECIFIC_ATTRIBUTES"
+        );
+        assert_eq!(
+            msg(AllProjectedAttributes, false, false),
+            "ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName"
+        );
+        assert_eq!(
+            msg(AllProjectedAttributes, true, true),
+            "Cannot specify the ProjectionExpression when choosing to get \
+             ALL_PROJECTED_ATTRIBUTES"
+        );
+    }
+
+    fn schema() -> KeySchema {
+        KeySchema {
+            partition: KeyAttribute {
+                name: "pk".into(),
+                attribute_type: ScalarType::S,
+            },
+            sort: Some(KeyAttribute {
+                name: "sk".into(),
+                attribute_type: ScalarType::N,
+            }),
+        }
+    }
+
+    fn key(pairs: &[(&str, AttributeValue)]) -> Item {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), v.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn start_keys_are_checked_in_the_service_order() {
+        let s = |v: &str| AttributeValue::S(v.into());
+        let n = |v: &str| AttributeValue::N(Number::parse(v).unwrap());
+        let schema = schema();
+        assert!(check_start_key(&schema, &key(&[("pk", s("a")), ("sk", n("1"))])).is_ok());
+        assert_eq!(
+            message(check_start_key(&schema, &key(&[("pk", s("a"))]))),
+            "Exclusive Start Key must have same size as table's key schema"
+        );
+        assert_eq!(
+            message(check_start_key(
+                &schema,
+                &key(&[("pk", s("a")), ("sk", n("1")), ("x", n("1"))])
+            )),
+            "Exclusive Start Key must have same size as table's key schema"
+        );
+        assert_eq!(
+            message(check_start_key(
+                &schema,
+                &key(&[("pk", s("a")), ("x", n("1"))])
+            )),
+            "The provided starting key is invalid"
+        );
+        assert_eq!(
+            message(check_start_key(&schema, &Item::new())),
+            "The provided starting key is invalid"
+        );
+        assert_eq!(
+            message(check_start_key(
+                &schema,
+                &key(&[("pk", s("a")), ("sk", s("1"))])
+            )),
+            "Type mismatch for attribute to update"
+        );
+        assert_eq!(
+            message(check_start_key(
+                &schema,
+                &key(&[("pk", s("")), ("sk", n("1"))])
+            )),
+            "The query can return at most one row and cannot be restarted. The provided \
+             starting key is invalid: One or more parameter values are not valid. The \
+             AttributeValue for a key attribute cannot contain an empty string value. Key: pk"
+        );
+    }
+
+    #[test]
+    fn last_evaluated_key_holds_only_the_key_attributes() {
+        let item = key(&[
+            ("pk", AttributeValue::S("a".into())),
+            ("sk", AttributeValue::N(Number::parse("2").unwrap())),
+            ("other", AttributeValue::Bool(true)),
+        ]);
+        let lek = key_of(&schema(), &item);
+        assert_eq!(lek.len(), 2);
+        assert!(lek.contains_key("pk") && lek.contains_key("sk"));
+    }
+
+    #[test]
+    fn legacy_members_count_only_with_content() {
+        assert!(!is_set(None));
+        assert!(!is_set(Some(LegacyParam { non_empty: false })));
+        assert!(is_set(Some(LegacyParam { non_empty: true })));
+    }
+}
