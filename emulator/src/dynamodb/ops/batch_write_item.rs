@@ -11,9 +11,13 @@
 //! service does not promise but allows. The emulator never throttles, so `UnprocessedItems`
 //! is always empty.
 //!
-//! Checked against DynamoDB Local: "Too many items requested for the BatchWriteItem call"
-//! for more than 25 requests (in one table or across several; the service words the
-//! one-table case as a constraint on the map's values, quoting the whole request), "Provided
+//! More than 25 requests for one table break the constraint on `RequestItems`' values, as
+//! the service words it (recorded by dynalite: "1 validation error detected: Value '{..}' at
+//! 'requestItems' failed to satisfy constraint: Map value must satisfy constraint: [Member
+//! must have length less than or equal to 25, Member must have length greater than or equal
+//! to 1]"; the service quotes the whole map, we abbreviate it). Checked against DynamoDB
+//! Local: "Too many items requested for the BatchWriteItem call" for more than 25 across
+//! tables (DynamoDB Local also answers it for one table), "Provided
 //! list of item keys contains duplicates" for two requests on one key, and capacity: each
 //! request costs the write units of the larger of the old and the new item, at least one.
 //! A request with both or neither of `PutRequest` and `DeleteRequest` gets the service's own
@@ -60,9 +64,11 @@ pub async fn batch_write_item(
         Some(items) => {
             for (name, requests) in items {
                 item::check_request_items_table_name(name, &mut v);
-                if requests.is_empty() {
+                if requests.is_empty() || requests.len() > MAX_REQUESTS {
+                    // The service quotes the whole map as Java prints it; we abbreviate.
+                    let shown = if requests.is_empty() { "" } else { ".." };
                     v.push(
-                        format_args!("{{{name}=[]}}"),
+                        format_args!("{{{name}=[{shown}]}}"),
                         "requestItems",
                         "Map value must satisfy constraint: [Member must have length less than \
                          or equal to 25, Member must have length greater than or equal to 1]",
@@ -357,6 +363,21 @@ mod tests {
             .map(|i| format!(r#"{{"PutRequest":{{"Item":{{"pk":{{"S":"{i}"}}}}}}}}"#))
             .collect();
         let puts = puts.join(",");
+        let many: Vec<String> = (0..26)
+            .map(|i| format!(r#"{{"PutRequest":{{"Item":{{"pk":{{"S":"{i}"}}}}}}}}"#))
+            .collect();
+        let e = batch(
+            &db,
+            &format!(r#"{{"RequestItems":{{"tbl":[{}]}}}}"#, many.join(",")),
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(
+            e.message,
+            "1 validation error detected: Value '{tbl=[..]}' at 'requestItems' failed to \
+             satisfy constraint: Map value must satisfy constraint: [Member must have length \
+             less than or equal to 25, Member must have length greater than or equal to 1]"
+        );
         let e = batch(
             &db,
             &format!(r#"{{"RequestItems":{{"tbl":[{puts}],"utb":[{puts}]}}}}"#),

@@ -17,6 +17,7 @@ use std::collections::{BTreeMap, HashMap};
 use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
 
+use crate::dynamodb::attribute_json;
 use crate::dynamodb::value::{AttributeValue, Item};
 
 /// `ExpressionAttributeNames`: `#placeholder` → attribute name.
@@ -46,9 +47,14 @@ pub struct Capacity {
 #[serde(rename_all = "PascalCase")]
 pub struct PutItemInput {
     pub table_name: Option<String>,
+    #[serde(default, deserialize_with = "attribute_json::deserialize_item_map")]
     pub item: Option<Item>,
     pub condition_expression: Option<String>,
     pub expression_attribute_names: Option<ExpressionAttributeNames>,
+    #[serde(
+        default,
+        deserialize_with = "attribute_json::deserialize_expression_attribute_values"
+    )]
     pub expression_attribute_values: Option<ExpressionAttributeValues>,
     pub return_values: Option<String>,
     pub return_consumed_capacity: Option<String>,
@@ -71,6 +77,7 @@ pub struct PutItemOutput {
 #[serde(rename_all = "PascalCase")]
 pub struct GetItemInput {
     pub table_name: Option<String>,
+    #[serde(default, deserialize_with = "attribute_json::deserialize_item_map")]
     pub key: Option<Item>,
     pub projection_expression: Option<String>,
     pub expression_attribute_names: Option<ExpressionAttributeNames>,
@@ -107,10 +114,15 @@ pub fn encode_get_item_output(
 #[serde(rename_all = "PascalCase")]
 pub struct UpdateItemInput {
     pub table_name: Option<String>,
+    #[serde(default, deserialize_with = "attribute_json::deserialize_item_map")]
     pub key: Option<Item>,
     pub update_expression: Option<String>,
     pub condition_expression: Option<String>,
     pub expression_attribute_names: Option<ExpressionAttributeNames>,
+    #[serde(
+        default,
+        deserialize_with = "attribute_json::deserialize_expression_attribute_values"
+    )]
     pub expression_attribute_values: Option<ExpressionAttributeValues>,
     pub return_values: Option<String>,
     pub return_consumed_capacity: Option<String>,
@@ -134,9 +146,14 @@ pub struct UpdateItemOutput {
 #[serde(rename_all = "PascalCase")]
 pub struct DeleteItemInput {
     pub table_name: Option<String>,
+    #[serde(default, deserialize_with = "attribute_json::deserialize_item_map")]
     pub key: Option<Item>,
     pub condition_expression: Option<String>,
     pub expression_attribute_names: Option<ExpressionAttributeNames>,
+    #[serde(
+        default,
+        deserialize_with = "attribute_json::deserialize_expression_attribute_values"
+    )]
     pub expression_attribute_values: Option<ExpressionAttributeValues>,
     pub return_values: Option<String>,
     pub return_consumed_capacity: Option<String>,
@@ -244,12 +261,14 @@ pub struct WriteRequest {
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct PutRequest {
+    #[serde(default, deserialize_with = "attribute_json::deserialize_item_map")]
     pub item: Option<Item>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct DeleteRequest {
+    #[serde(default, deserialize_with = "attribute_json::deserialize_item_map")]
     pub key: Option<Item>,
 }
 
