@@ -2,16 +2,19 @@
 //! order of checks (established against DynamoDB Local by pairing every two errors in one
 //! expression, both ways round):
 //!
-//! 1. While parsing: syntax errors and redundant parentheses, whichever comes first.
-//! 2. Update expressions: a section (`SET`, ...) used twice.
-//! 3. One pass in source order, each node before its operands: unknown function names,
-//!    reserved words, list indexes beyond 2^31 - 1, functions used where they are not allowed.
-//! 4. Update and projection expressions: `#names` in the written paths (last action first),
-//!    then overlapping paths.
-//! 5. One pass resolving placeholders, each node after its operands: undefined placeholders,
+//! 1. While parsing: syntax errors and redundant parentheses, whichever comes first (see
+//!    the parser on when redundant parentheses count as found).
+//! 2. One pass in source order, each node before its operands: unknown function names,
+//!    reserved words, list indexes beyond 2^31 - 1, functions used where they are not
+//!    allowed. In update expressions, a section (`SET`, ...) written a second time fails
+//!    once that second section has been scanned.
+//! 3. Update and projection expressions: the written paths, right to left, each path's
+//!    `#names` resolved just before it is checked for overlaps with the paths after it.
+//! 4. One pass resolving placeholders, each node after its operands: undefined placeholders,
 //!    paths nested deeper than 32, the number of operands of functions and `IN`, document
 //!    paths where required, operand types, `BETWEEN` bounds, repeated first operands. In
 //!    source order for conditions; for update expressions the last action comes first.
+//! 5. A `:value` used as a path element (the service fails internally).
 //! 6. More than 300 operators and functions.
 
 use super::super::error::{DynamoError, Result};
@@ -118,7 +121,7 @@ fn invalid(kind: ExpressionKind, what: std::fmt::Arguments<'_>) -> DynamoError {
     DynamoError::validation(format!("Invalid {}: {what}", kind.name()))
 }
 
-// ---- step 3: names, reserved words, indexes, function placement ----
+// ---- step 2: names, reserved words, indexes, function placement ----
 
 fn scan_path(path: &RawPath<'_>, kind: ExpressionKind) -> Result<()> {
     for elem in &path.elems {
@@ -331,7 +334,7 @@ impl Resolver<'_, '_> {
                 RawElem::Placeholder(p) => {
                     PathElement::Attribute(self.attrs.name(p, self.kind)?.to_owned())
                 }
-                // Checked in step 3.
+                // Checked in step 2.
                 RawElem::Index(digits) => PathElement::Index(parse_index(digits).unwrap_or(0)),
                 RawElem::Value(p) => {
                     self.attrs.value_as_name(p, self.kind)?;
@@ -411,7 +414,7 @@ impl Resolver<'_, '_> {
             RawOperand::Path(p) => Ok(Operand::Path(self.path(p)?)),
             RawOperand::Value(v) => Ok(Operand::Value(self.value(v)?)),
             RawOperand::Call(call) => {
-                // Step 3 let only `size` through as an operand of a condition.
+                // Step 2 let only `size` through as an operand of a condition.
                 let args = call
                     .args
                     .iter()
@@ -509,7 +512,7 @@ impl Resolver<'_, '_> {
     }
 
     fn condition_call(&mut self, call: &RawCall<'_>) -> Result<Condition> {
-        // Step 3 checked the name and that it is a condition function.
+        // Step 2 checked the name and that it is a condition function.
         let f = Function::from_name(call.name).expect("a known function");
         let mut args = call
             .args
@@ -565,7 +568,7 @@ impl Resolver<'_, '_> {
                 }
             }
             Function::Size | Function::IfNotExists | Function::ListAppend => {
-                unreachable!("step 3 keeps {} out of conditions", f.name())
+                unreachable!("step 2 keeps {} out of conditions", f.name())
             }
         })
     }
@@ -576,7 +579,7 @@ impl Resolver<'_, '_> {
         match raw {
             RawOperand::Path(p) => Ok(UpdateOperand::Path(self.path(p)?)),
             RawOperand::Value(v) => Ok(UpdateOperand::Value(self.value(v)?)),
-            // Step 3 let only if_not_exists through below the top of a value.
+            // Step 2 let only if_not_exists through below the top of a value.
             RawOperand::Call(call) => self.if_not_exists(call),
         }
     }
@@ -726,8 +729,23 @@ pub(crate) fn update(
 ) -> Result<UpdateExpression> {
     let kind = ExpressionKind::Update;
     let raw = &parsed.tree;
-    for (i, section) in raw.sections.iter().enumerate() {
-        if raw.sections[..i].contains(section) {
+    // Step 2, section by section; a section used before fails once it has been scanned.
+    let mut start = 0;
+    for (i, &(section, end)) in raw.sections.iter().enumerate() {
+        for action in &raw.actions[start..end] {
+            scan_path(action.path(), kind)?;
+            if let RawAction::Set(_, value) = action {
+                match value {
+                    RawSetValue::Single(op) => scan_operand(op, Position::SetValue, kind)?,
+                    RawSetValue::Plus(a, b) | RawSetValue::Minus(a, b) => {
+                        scan_operand(a, Position::SetOperand, kind)?;
+                        scan_operand(b, Position::SetOperand, kind)?;
+                    }
+                }
+            }
+        }
+        start = end;
+        if raw.sections[..i].iter().any(|&(s, _)| s == section) {
             let name = match section {
                 Tok::Set => "SET",
                 Tok::Remove => "REMOVE",
@@ -742,25 +760,8 @@ pub(crate) fn update(
             ));
         }
     }
-    for action in &raw.actions {
-        scan_path(action.path(), kind)?;
-        if let RawAction::Set(_, value) = action {
-            match value {
-                RawSetValue::Single(op) => scan_operand(op, Position::SetValue, kind)?,
-                RawSetValue::Plus(a, b) | RawSetValue::Minus(a, b) => {
-                    scan_operand(a, Position::SetOperand, kind)?;
-                    scan_operand(b, Position::SetOperand, kind)?;
-                }
-            }
-        }
-    }
     let mut resolver = Resolver::new(attrs, kind);
-    let mut paths = Vec::with_capacity(raw.actions.len());
-    for action in raw.actions.iter().rev() {
-        paths.push(resolver.path(action.path())?);
-    }
-    paths.reverse();
-    check_overlaps(&paths, kind)?;
+    let paths = resolve_written_paths(raw.actions.iter().map(RawAction::path), &mut resolver)?;
     let mut actions = Vec::with_capacity(raw.actions.len());
     for (action, path) in raw.actions.iter().zip(paths).rev() {
         actions.push(match action {
@@ -787,12 +788,7 @@ pub(crate) fn projection(
         scan_path(path, kind)?;
     }
     let mut resolver = Resolver::new(attrs, kind);
-    let mut paths = Vec::with_capacity(raw.len());
-    for path in raw.iter().rev() {
-        paths.push(resolver.path(path)?);
-    }
-    paths.reverse();
-    check_overlaps(&paths, kind)?;
+    let paths = resolve_written_paths(raw.iter(), &mut resolver)?;
     resolver.finish()?;
     Ok(paths)
 }
@@ -805,19 +801,20 @@ pub(crate) fn projection(
 /// recorded from DynamoDB Local (any value in its residue class would do as well).
 const OVERLAP_KEY_SALT: u32 = 515_417;
 
-/// A tree of paths whose children are kept in insertion order.
-struct PathTree<'p> {
-    nodes: Vec<TreeNode<'p>>,
+/// The paths merged so far, as a tree whose children keep their insertion order. Elements
+/// are referred to as (path index, depth) into the caller's list of paths.
+struct PathTree {
+    nodes: Vec<TreeNode>,
 }
 
-struct TreeNode<'p> {
-    children: Vec<(&'p PathElement, usize)>,
+struct TreeNode {
+    children: Vec<((usize, usize), usize)>,
     /// The index of the path that ends here.
     end: Option<usize>,
 }
 
-impl<'p> PathTree<'p> {
-    fn new() -> PathTree<'p> {
+impl PathTree {
+    fn new() -> PathTree {
         PathTree {
             nodes: vec![TreeNode {
                 children: Vec::new(),
@@ -826,21 +823,21 @@ impl<'p> PathTree<'p> {
         }
     }
 
-    fn add_chain(&mut self, mut node: usize, rest: &'p [PathElement], index: usize) {
-        for element in rest {
+    fn add_chain(&mut self, mut node: usize, path: usize, from: usize, len: usize) {
+        for depth in from..len {
             let child = self.nodes.len();
             self.nodes.push(TreeNode {
                 children: Vec::new(),
                 end: None,
             });
-            self.nodes[node].children.push((element, child));
+            self.nodes[node].children.push(((path, depth), child));
             node = child;
         }
-        self.nodes[node].end = Some(index);
+        self.nodes[node].end = Some(path);
     }
 
     /// The first path below `node` in the order the service's hash maps iterate.
-    fn first_path(&self, mut node: usize) -> usize {
+    fn first_path(&self, paths: &[Path], mut node: usize) -> usize {
         loop {
             let n = &self.nodes[node];
             if let Some(end) = n.end {
@@ -851,11 +848,50 @@ impl<'p> PathTree<'p> {
                 .children
                 .iter()
                 .enumerate()
-                .min_by_key(|(i, (element, _))| (java::bucket(element_hash(element), capacity), *i))
+                .min_by_key(|(i, ((p, d), _))| {
+                    (java::bucket(element_hash(&paths[*p].0[*d]), capacity), *i)
+                })
                 .map(|(_, c)| *c)
                 .expect("a node without an end has children");
             node = first;
         }
+    }
+
+    /// Merges `paths[i]` into the tree of the paths after it. Two paths overlap when one is
+    /// a prefix of the other; they conflict when they index one value both as a map and as
+    /// a list. A clash names `paths[i]` and the first path, in hash order, below the tree
+    /// node where it happens.
+    fn merge(&mut self, paths: &[Path], i: usize, kind: ExpressionKind) -> Result<()> {
+        let path = &paths[i].0;
+        let is_index = |e: &PathElement| matches!(e, PathElement::Index(_));
+        let mut node = 0;
+        for (depth, element) in path.iter().enumerate() {
+            let n = &self.nodes[node];
+            if let Some(&((p, d), _)) = n.children.first()
+                && is_index(&paths[p].0[d]) != is_index(element)
+            {
+                let two = self.first_path(paths, node);
+                return Err(clash(kind, "conflict", &paths[i], &paths[two]));
+            }
+            match n
+                .children
+                .iter()
+                .find(|((p, d), _)| paths[*p].0[*d] == *element)
+            {
+                Some(&(_, child)) => {
+                    if depth + 1 == path.len() || self.nodes[child].end.is_some() {
+                        let two = self.first_path(paths, node);
+                        return Err(clash(kind, "overlap", &paths[i], &paths[two]));
+                    }
+                    node = child;
+                }
+                None => {
+                    self.add_chain(node, i, depth, path.len());
+                    return Ok(());
+                }
+            }
+        }
+        Ok(())
     }
 }
 
@@ -867,53 +903,25 @@ fn element_hash(element: &PathElement) -> u32 {
     h.wrapping_add(OVERLAP_KEY_SALT)
 }
 
-/// Two paths overlap when one is a prefix of the other; they conflict when they index the
-/// same value both as a map and as a list. The service merges the paths right to left: the
-/// last path first, then each earlier one into the tree of those after it. The first clash
-/// names the path being merged and the first path, in its hash order, of the tree node where
-/// they clash.
-fn check_overlaps(paths: &[Path], kind: ExpressionKind) -> Result<()> {
-    let Some(last) = paths.len().checked_sub(1) else {
-        return Ok(());
-    };
+/// Resolves the written paths and checks them for overlaps as the service does: right to
+/// left, each path's `#names` resolved just before it is merged into the tree of the paths
+/// after it (so an undefined name in an early path comes after an overlap of later ones).
+fn resolve_written_paths<'p>(
+    raw: impl DoubleEndedIterator<Item = &'p RawPath<'p>> + ExactSizeIterator,
+    resolver: &mut Resolver<'_, '_>,
+) -> Result<Vec<Path>> {
+    let n = raw.len();
+    let mut paths = vec![Path(Vec::new()); n];
     let mut tree = PathTree::new();
-    tree.add_chain(0, &paths[last].0, last);
-    for i in (0..last).rev() {
-        let path = &paths[i].0;
-        let mut node = 0;
-        for (depth, element) in path.iter().enumerate() {
-            let n = &tree.nodes[node];
-            let is_index = |e: &PathElement| matches!(e, PathElement::Index(_));
-            if let Some((first, _)) = n.children.first()
-                && is_index(first) != is_index(element)
-            {
-                return Err(clash(
-                    kind,
-                    "conflict",
-                    &paths[i],
-                    &paths[tree.first_path(node)],
-                ));
-            }
-            match n.children.iter().find(|(e, _)| *e == element) {
-                Some(&(_, child)) => {
-                    if depth + 1 == path.len() || tree.nodes[child].end.is_some() {
-                        return Err(clash(
-                            kind,
-                            "overlap",
-                            &paths[i],
-                            &paths[tree.first_path(node)],
-                        ));
-                    }
-                    node = child;
-                }
-                None => {
-                    tree.add_chain(node, &path[depth..], i);
-                    break;
-                }
-            }
+    for (i, path) in raw.enumerate().rev() {
+        paths[i] = resolver.path(path)?;
+        if i + 1 == n {
+            tree.add_chain(0, i, 0, paths[i].0.len());
+        } else {
+            tree.merge(&paths, i, resolver.kind)?;
         }
     }
-    Ok(())
+    Ok(paths)
 }
 
 fn clash(kind: ExpressionKind, how: &str, one: &Path, two: &Path) -> DynamoError {

@@ -108,8 +108,9 @@ impl<'a> RawAction<'a> {
 #[derive(Debug)]
 pub(crate) struct RawUpdate<'a> {
     pub actions: Vec<RawAction<'a>>,
-    /// Sections in the order written, for the "can only be used once" check.
-    pub sections: Vec<Tok>,
+    /// Sections in the order written, each with the end of its actions in `actions`, for
+    /// the "can only be used once" check.
+    pub sections: Vec<(Tok, usize)>,
 }
 
 /// A parsed tree and the number of operators and functions in it, which the service caps.
@@ -224,6 +225,9 @@ struct Parser<'a> {
     /// Scanning ahead: redundant parentheses wait in `pending` for the decision.
     deciding: bool,
     pending: Option<DynamoError>,
+    /// Parentheses opened during the scan and not yet closed: while any is open, a completed
+    /// operand does not settle the prediction.
+    scan_parens: u32,
 }
 
 impl<'a> Parser<'a> {
@@ -236,6 +240,7 @@ impl<'a> Parser<'a> {
             operators: 0,
             deciding: false,
             pending: None,
+            scan_parens: 0,
         }
     }
 
@@ -299,9 +304,30 @@ impl<'a> Parser<'a> {
         Ok(())
     }
 
+    /// A construct the service predicts starts here, unless a scan is already under way.
+    fn start_scan(&mut self) {
+        if !self.deciding {
+            self.deciding = true;
+            self.scan_parens = 0;
+        }
+    }
+
+    /// An opening parenthesis consumed.
+    fn scan_open(&mut self) {
+        if self.deciding {
+            self.scan_parens += 1;
+        }
+    }
+
+    /// A closing parenthesis consumed.
+    fn scan_close(&mut self) {
+        self.scan_parens = self.scan_parens.saturating_sub(1);
+    }
+
     /// The scan ahead has decided what the construct is.
     fn decide(&mut self) -> Result<()> {
         self.deciding = false;
+        self.scan_parens = 0;
         match self.pending.take() {
             Some(e) => Err(e),
             None => Ok(()),
@@ -324,6 +350,8 @@ impl<'a> Parser<'a> {
         let mut left = self.and()?;
         while self.peek() == Tok::Or {
             let l = self.require_condition(left)?;
+            // Only a condition can stand here: the prediction is settled.
+            self.decide()?;
             self.bump();
             self.operators += 1;
             let right = self.and()?;
@@ -337,6 +365,7 @@ impl<'a> Parser<'a> {
         let mut left = self.not()?;
         while self.peek() == Tok::And {
             let l = self.require_condition(left)?;
+            self.decide()?;
             self.bump();
             self.operators += 1;
             let right = self.not()?;
@@ -348,6 +377,7 @@ impl<'a> Parser<'a> {
 
     fn not(&mut self) -> Result<Expr<'a>> {
         if self.eat(Tok::Not) {
+            self.decide()?;
             self.operators += 1;
             let inner = self.not()?;
             let c = self.require_condition(inner)?;
@@ -358,10 +388,12 @@ impl<'a> Parser<'a> {
 
     fn primary(&mut self) -> Result<Expr<'a>> {
         // A new condition: the service's parser predicts which kind it is.
-        self.deciding = true;
+        self.start_scan();
         if self.eat(Tok::LParen) {
+            self.scan_open();
             let inner = self.or()?;
             self.expect(Tok::RParen)?;
+            self.scan_close();
             if inner.paren {
                 self.redundant_closed()?;
             }
@@ -382,9 +414,10 @@ impl<'a> Parser<'a> {
             self.peek(),
             Tok::Eq | Tok::Ne | Tok::Lt | Tok::Le | Tok::Gt | Tok::Ge | Tok::Between | Tok::In
         );
-        // A comparison, or a function call standing as a condition, settles the prediction;
-        // a bare path or value does not (it is a syntax error unless compared).
-        if is_tail || matches!(left, RawOperand::Call(_)) {
+        // A comparison settles the prediction; so does a function call standing as a
+        // condition once every parenthesis of the scan is closed. A bare path or value does
+        // not (it is a syntax error unless compared).
+        if is_tail || (matches!(left, RawOperand::Call(_)) && self.scan_parens == 0) {
             self.decide()?;
         }
         let comparator = match self.peek() {
@@ -556,7 +589,7 @@ impl<'a> Parser<'a> {
                 }
                 _ => return Err(self.error()),
             }
-            sections.push(section);
+            sections.push((section, actions.len()));
             if self.peek() == Tok::Eof {
                 return Ok(RawUpdate { actions, sections });
             }
@@ -567,10 +600,12 @@ impl<'a> Parser<'a> {
     /// around something.
     fn set_value(&mut self) -> Result<(RawSetValue<'a>, bool)> {
         // The service's parser scans the first operand to tell a sum from a single operand.
-        self.deciding = true;
+        self.start_scan();
         let (left, paren) = if self.eat(Tok::LParen) {
+            self.scan_open();
             let (inner, inner_paren) = self.set_value()?;
             self.expect(Tok::RParen)?;
+            self.scan_close();
             if inner_paren {
                 self.redundant_closed()?;
             }
@@ -584,7 +619,10 @@ impl<'a> Parser<'a> {
         } else {
             (self.operand()?, false)
         };
-        self.decide()?;
+        let plus_or_minus = matches!(self.peek(), Tok::Plus | Tok::Minus);
+        if plus_or_minus || self.scan_parens == 0 {
+            self.decide()?;
+        }
         let plus = match self.peek() {
             Tok::Plus => true,
             Tok::Minus => false,

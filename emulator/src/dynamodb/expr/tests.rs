@@ -226,3 +226,11 @@ fn filter_corpus_matches_dynamodb_local() {
         |src, attrs| parse_condition(src, ExpressionKind::Filter, attrs).map(|_| ()),
     );
 }
+
+#[test]
+fn update_corpus_matches_dynamodb_local() {
+    replay(
+        include_str!("testdata/update_random.jsonl"),
+        |src, attrs| parse_update(src, attrs).map(|_| ()),
+    );
+}
