@@ -214,6 +214,8 @@ async fn acknowledged_writes_survive_sigkill() {
         logs.iter().map(|l| l.acked.len()).collect::<Vec<_>>()
     );
 
+    eprintln!("crash test: {acked} acknowledged writes from {WRITERS} writers before SIGKILL");
+
     let second = ChildEmulator::start(dir.path());
     let client = crate::util::client(&second.endpoint(), REGION);
     let stored = scan_all(&client, "crash").await;
