@@ -4,7 +4,9 @@
 use std::collections::BTreeSet;
 
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::types::{ReturnConsumedCapacity, ScalarAttributeType, Select};
+use aws_sdk_dynamodb::types::{
+    AttributeValue, ReturnConsumedCapacity, ScalarAttributeType, Select,
+};
 
 use crate::util::*;
 
@@ -97,7 +99,8 @@ async fn query_applies_every_sort_key_condition() {
     let h = Harness::start().await;
     let t = events(&h).await;
     let p = (":p", s("a"));
-    let cases: Vec<(&str, Vec<(&str, _)>, Vec<i64>)> = vec![
+    type Case<'a> = (&'a str, Vec<(&'a str, AttributeValue)>, Vec<i64>);
+    let cases: Vec<Case> = vec![
         ("p = :p AND t = :x", vec![(":x", n("7"))], vec![7]),
         ("p = :p AND t < :x", vec![(":x", n("3"))], vec![0, 1, 2]),
         ("p = :p AND t <= :x", vec![(":x", n("3"))], vec![0, 1, 2, 3]),
