@@ -65,8 +65,13 @@ pub fn error_response(
     message: &str,
     with_crc32: bool,
 ) -> Response<Body> {
-    let body = serde_json::to_vec(&serde_json::json!({ "__type": type_name, "message": message }))
-        .expect("a JSON object always serializes");
+    // AWS leaves `message` out rather than sending an empty one.
+    let body = if message.is_empty() {
+        serde_json::json!({ "__type": type_name })
+    } else {
+        serde_json::json!({ "__type": type_name, "message": message })
+    };
+    let body = serde_json::to_vec(&body).expect("a JSON object always serializes");
     json_response(
         StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST),
         body,

@@ -156,7 +156,10 @@ impl DynamoError {
     pub fn to_body(&self) -> Vec<u8> {
         let mut body = Map::with_capacity(2 + self.extra.len());
         body.insert("__type".into(), Value::String(self.type_name()));
-        body.insert("message".into(), Value::String(self.message.clone()));
+        // The service leaves `message` out rather than sending an empty one.
+        if !self.message.is_empty() {
+            body.insert("message".into(), Value::String(self.message.clone()));
+        }
         for (k, v) in &self.extra {
             body.insert(k.clone(), v.clone());
         }
