@@ -102,7 +102,9 @@ impl<'r> ExpressionAttributes<'r> {
     /// A `:value` written where a name is due (`a.:v`): the service finds it among the
     /// values, or reports it as an undefined name.
     pub(crate) fn value_as_name(&mut self, placeholder: &str, kind: ExpressionKind) -> Result<()> {
-        match self.values.and_then(|m| m.get_key_value(placeholder)) {
+        // Projections are resolved without the values (GetItem has none).
+        let values = self.values.filter(|_| kind != ExpressionKind::Projection);
+        match values.and_then(|m| m.get_key_value(placeholder)) {
             Some((key, _)) => {
                 if !self.used_values.contains(&key.as_str()) {
                     self.used_values.push(key);
@@ -150,8 +152,9 @@ fn unused<'a>(
         .collect();
     // The service copies the keys into a Java HashSet and removes the used ones: the order is
     // that set's. Keys sharing a bucket keep the request's order, which a HashMap has lost;
-    // they are taken in string order.
-    unused.sort_unstable();
+    // they are taken shortest first, then in string order, which is the request's order for
+    // the usual numbered keys (`:k4` before `:k29`).
+    unused.sort_unstable_by(|a, b| a.len().cmp(&b.len()).then(a.cmp(b)));
     java::sort_in_hash_order(&mut unused, java::copied_capacity(total), |k| {
         java::string_hash(k)
     });
@@ -174,7 +177,7 @@ fn valid_key(key: &str, sigil: u8) -> bool {
 /// The keys in the order the service checks them: its request map's (a Java HashMap).
 fn in_service_order<V>(map: &HashMap<String, V>) -> Vec<(&String, &V)> {
     let mut entries: Vec<(&String, &V)> = map.iter().collect();
-    entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    entries.sort_unstable_by(|a, b| a.0.len().cmp(&b.0.len()).then(a.0.cmp(b.0)));
     java::sort_in_hash_order(&mut entries, java::grown_capacity(map.len()), |(k, _)| {
         java::string_hash(k)
     });

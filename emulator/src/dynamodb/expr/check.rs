@@ -463,6 +463,7 @@ impl Resolver<'_, '_> {
                     .iter()
                     .map(|op| self.operand(op))
                     .collect::<Result<Vec<_>>>()?;
+                self.check_distinct("IN", as_path(&a), list.iter().map(as_path))?;
                 if list.len() > MAX_IN_OPERANDS {
                     return Err(self.err(format_args!(
                         "The IN operator is provided with too many operands; number of \
@@ -470,7 +471,6 @@ impl Resolver<'_, '_> {
                         list.len()
                     )));
                 }
-                self.check_distinct("IN", as_path(&a), list.iter().map(as_path))?;
                 Condition::In(a, list)
             }
             RawCond::Call(call) => self.condition_call(call)?,

@@ -1,5 +1,18 @@
 //! `KeyConditionExpression`: a condition, validated as any other, then checked against the
-//! table's key schema.
+//! table's key schema in the service's order (established against DynamoDB Local):
+//!
+//! 1. A key attribute used with `.` or `[]` anywhere: "Key attributes must be scalars"
+//!    (partition key first).
+//! 2. Each term of the top-level `AND`s, left to right: an operator other than `=`, `<`,
+//!    `<=`, `>`, `>=`, `BETWEEN`, `begins_with`; `size()`; no attribute, or a nested one, or
+//!    two attributes; the attribute not first in `BETWEEN` / `begins_with`.
+//! 3. Two terms on one attribute; more than two terms.
+//! 4. Against the schema: more terms than key attributes; a value of the wrong type; no
+//!    condition on the partition key; a partition-key condition other than `=`; a second
+//!    condition on something else than the sort key.
+//!
+//! One deliberate difference: DynamoDB Local says "Query condition missed key schema
+//! element"; the service names the element ("...: id"), and so do we.
 
 use super::super::catalog::{KeySchema, ScalarType};
 use super::super::error::{DynamoError, Result};
@@ -22,6 +35,10 @@ impl KeyCondition {
     }
 }
 
+fn error(message: &str) -> DynamoError {
+    DynamoError::validation(message)
+}
+
 fn invalid_operator(operator: &str) -> DynamoError {
     DynamoError::validation(format!(
         "Invalid operator used in KeyConditionExpression: {operator}"
@@ -30,49 +47,26 @@ fn invalid_operator(operator: &str) -> DynamoError {
 
 /// One condition on one key attribute.
 struct KeyTerm<'c> {
-    path: &'c Path,
+    name: &'c str,
     sort: SortCondition,
 }
 
-/// The attribute and the condition of one term of the key condition.
+fn flatten<'c>(cond: &'c Condition, terms: &mut Vec<&'c Condition>) {
+    match cond {
+        Condition::And(a, b) => {
+            flatten(a, terms);
+            flatten(b, terms);
+        }
+        other => terms.push(other),
+    }
+}
+
+/// Step 2 for one term.
 fn term(cond: &Condition) -> Result<KeyTerm<'_>> {
-    let nested =
-        || DynamoError::validation("KeyConditionExpressions cannot contain nested operations");
-    let value = |op: &Operand| match op {
-        Operand::Value(v) => Some(v.clone()),
-        _ => None,
-    };
-    let (path, sort) = match cond {
+    let operands: Vec<&Operand> = match cond {
         Condition::Compare(Comparator::Ne, ..) => return Err(invalid_operator("<>")),
-        Condition::Compare(cmp, a, b) => {
-            // The key may stand on either side: `:v < k` is `k > :v`.
-            let (path, v, cmp) = match (a, b) {
-                (Operand::Path(p), other) => (p, other, *cmp),
-                (other, Operand::Path(p)) => (p, other, flip(*cmp)),
-                _ => return Err(nested()),
-            };
-            let v = value(v).ok_or_else(nested)?;
-            let sort = match cmp {
-                Comparator::Eq => SortCondition::Eq(v),
-                Comparator::Lt => SortCondition::Lt(v),
-                Comparator::Le => SortCondition::Le(v),
-                Comparator::Gt => SortCondition::Gt(v),
-                Comparator::Ge => SortCondition::Ge(v),
-                Comparator::Ne => unreachable!("handled above"),
-            };
-            (path, sort)
-        }
-        Condition::Between(Operand::Path(p), lo, hi) => {
-            let (Some(lo), Some(hi)) = (value(lo), value(hi)) else {
-                return Err(nested());
-            };
-            (p, SortCondition::Between(lo, hi))
-        }
-        Condition::BeginsWith(Operand::Path(p), prefix) => (
-            p,
-            SortCondition::BeginsWith(value(prefix).ok_or_else(nested)?),
-        ),
-        Condition::Between(..) | Condition::BeginsWith(..) => return Err(nested()),
+        Condition::Compare(_, a, b) | Condition::BeginsWith(a, b) => vec![a, b],
+        Condition::Between(a, b, c) => vec![a, b, c],
         Condition::In(..) => return Err(invalid_operator("IN")),
         Condition::AttributeExists(_) => return Err(invalid_operator("attribute_exists")),
         Condition::AttributeNotExists(_) => return Err(invalid_operator("attribute_not_exists")),
@@ -80,20 +74,75 @@ fn term(cond: &Condition) -> Result<KeyTerm<'_>> {
         Condition::Contains(..) => return Err(invalid_operator("contains")),
         Condition::Not(_) => return Err(invalid_operator("NOT")),
         Condition::Or(..) => return Err(invalid_operator("OR")),
-        Condition::And(..) => {
-            return Err(DynamoError::validation(
-                "KeyConditionExpressions must only contain one condition per key",
+        Condition::And(..) => unreachable!("flattened"),
+    };
+    if operands.iter().any(|op| matches!(op, Operand::Size(_))) {
+        return Err(error(
+            "KeyConditionExpressions cannot contain nested operations",
+        ));
+    }
+    let mut paths = operands.iter().filter_map(|op| match op {
+        Operand::Path(p) => Some(p),
+        _ => None,
+    });
+    let Some(path) = paths.next() else {
+        return Err(error(
+            "Invalid condition in KeyConditionExpression: No key attribute specified",
+        ));
+    };
+    if path.elements().len() > 1 {
+        return Err(error(
+            "KeyConditionExpressions cannot have conditions on nested attributes",
+        ));
+    }
+    if paths.next().is_some() {
+        return Err(error(
+            "Invalid condition in KeyConditionExpression: Multiple attribute names used in one \
+             condition",
+        ));
+    }
+    let value = |op: &Operand| match op {
+        Operand::Value(v) => v.clone(),
+        // Step 2 left one path, and no size().
+        _ => unreachable!("a value"),
+    };
+    let sort = match cond {
+        Condition::Compare(cmp, a, b) => {
+            // The key may stand on either side: `:v < k` is `k > :v`.
+            let (v, cmp) = match (a, b) {
+                (Operand::Path(_), v) => (value(v), *cmp),
+                (v, _) => (value(v), flip(*cmp)),
+            };
+            match cmp {
+                Comparator::Eq => SortCondition::Eq(v),
+                Comparator::Lt => SortCondition::Lt(v),
+                Comparator::Le => SortCondition::Le(v),
+                Comparator::Gt => SortCondition::Gt(v),
+                Comparator::Ge => SortCondition::Ge(v),
+                Comparator::Ne => unreachable!("refused above"),
+            }
+        }
+        Condition::Between(Operand::Path(_), low, high) => {
+            SortCondition::Between(value(low), value(high))
+        }
+        Condition::BeginsWith(Operand::Path(_), prefix) => SortCondition::BeginsWith(value(prefix)),
+        Condition::Between(..) => {
+            return Err(error(
+                "Invalid condition in KeyConditionExpression: BETWEEN operator must have the \
+                 key attribute as its first operand",
+            ));
+        }
+        _ => {
+            return Err(error(
+                "Invalid condition in KeyConditionExpression: begins_with operator must have \
+                 the key attribute as its first operand",
             ));
         }
     };
-    if path.elements().len() > 1 {
-        return Err(DynamoError::validation(format!(
-            "Key attributes must be scalars; list random access '[]' and map lookup '.' are not \
-             allowed: Key: {}",
-            path.head()
-        )));
-    }
-    Ok(KeyTerm { path, sort })
+    Ok(KeyTerm {
+        name: path.head(),
+        sort,
+    })
 }
 
 fn flip(cmp: Comparator) -> Comparator {
@@ -129,59 +178,86 @@ fn values(sort: &SortCondition) -> [Option<&AttributeValue>; 2] {
 
 /// Checks a validated condition against the key schema.
 pub(crate) fn key_condition(cond: &Condition, schema: &KeySchema) -> Result<KeyCondition> {
-    let terms = match cond {
-        Condition::And(a, b) => vec![term(a)?, term(b)?],
-        other => vec![term(other)?],
-    };
+    let keys: Vec<(&str, ScalarType)> = std::iter::once(&schema.partition)
+        .chain(&schema.sort)
+        .map(|k| (k.name.as_str(), k.attribute_type))
+        .collect();
+
+    // 1.
+    for (key, _) in &keys {
+        let mut nested = false;
+        cond.visit_paths(&mut |p: &Path| nested |= p.head() == *key && p.elements().len() > 1);
+        if nested {
+            return Err(DynamoError::validation(format!(
+                "Key attributes must be scalars; list random access '[]' and map lookup '.' are \
+                 not allowed: Key: {key}"
+            )));
+        }
+    }
+
+    // 2.
+    let mut conditions = Vec::with_capacity(2);
+    flatten(cond, &mut conditions);
+    let terms = conditions
+        .into_iter()
+        .map(term)
+        .collect::<Result<Vec<_>>>()?;
+
+    // 3.
+    for (i, t) in terms.iter().enumerate() {
+        if terms[..i].iter().any(|u| u.name == t.name) {
+            return Err(error(
+                "KeyConditionExpressions must only contain one condition per key",
+            ));
+        }
+    }
+    if terms.len() > 2 {
+        return Err(error("Conditions can be of length 1 or 2 only"));
+    }
+
+    // 4.
+    let not_supported = || error("Query key condition not supported");
+    if terms.len() > keys.len() {
+        return Err(not_supported());
+    }
+    for t in &terms {
+        if let Some((_, key_type)) = keys.iter().find(|(k, _)| *k == t.name)
+            && values(&t.sort)
+                .into_iter()
+                .flatten()
+                .any(|v| !type_matches(v, *key_type))
+        {
+            return Err(error(
+                "One or more parameter values were invalid: Condition parameter type does not \
+                 match schema type",
+            ));
+        }
+    }
     let missed = |name: &str| {
         DynamoError::validation(format!("Query condition missed key schema element: {name}"))
     };
-    let partition_name = schema.partition.name.as_str();
-    let sort_name = schema.sort.as_ref().map(|s| s.name.as_str());
-    if terms.len() == 2 && terms[0].path.head() == terms[1].path.head() {
-        return Err(DynamoError::validation(
-            "KeyConditionExpressions must only contain one condition per key",
-        ));
-    }
+    let partition_name = keys[0].0;
     let mut partition = None;
     let mut sort = None;
-    for term in terms {
-        let name = term.path.head();
-        if name == partition_name {
-            partition = Some(term.sort);
-        } else if Some(name) == sort_name {
-            sort = Some(term.sort);
+    for t in terms {
+        if t.name == partition_name {
+            partition = Some(t.sort);
         } else {
-            // A condition on something else: the key it should have named is missing.
-            return Err(missed(if partition.is_none() {
-                partition_name
-            } else {
-                sort_name.unwrap_or(partition_name)
-            }));
+            sort = Some(t);
         }
     }
     let Some(partition) = partition else {
         return Err(missed(partition_name));
     };
     let SortCondition::Eq(partition) = partition else {
-        return Err(DynamoError::validation("Query key condition not supported"));
+        return Err(not_supported());
     };
-    let mismatch = || {
-        DynamoError::validation(
-            "One or more parameter values were invalid: Condition parameter type does not match \
-             schema type",
-        )
+    let sort = match (sort, keys.get(1)) {
+        (None, _) => None,
+        (Some(t), Some((sort_name, _))) if t.name == *sort_name => Some(t.sort),
+        (Some(_), Some((sort_name, _))) => return Err(missed(sort_name)),
+        // More terms than keys was refused above.
+        (Some(_), None) => return Err(not_supported()),
     };
-    if !type_matches(&partition, schema.partition.attribute_type) {
-        return Err(mismatch());
-    }
-    if let (Some(sort), Some(key)) = (&sort, &schema.sort)
-        && values(sort)
-            .into_iter()
-            .flatten()
-            .any(|v| !type_matches(v, key.attribute_type))
-    {
-        return Err(mismatch());
-    }
     Ok(KeyCondition { partition, sort })
 }
