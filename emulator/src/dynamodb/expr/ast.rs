@@ -160,8 +160,8 @@ impl Condition {
     }
 
     /// Calls `f` on every document path, left to right.
-    pub fn visit_paths(&self, f: &mut impl FnMut(&Path)) {
-        fn operand(op: &Operand, f: &mut impl FnMut(&Path)) {
+    pub fn visit_paths<'s>(&'s self, f: &mut impl FnMut(&'s Path)) {
+        fn operand<'s>(op: &'s Operand, f: &mut impl FnMut(&'s Path)) {
             match op {
                 Operand::Path(p) => f(p),
                 Operand::Value(_) => {}

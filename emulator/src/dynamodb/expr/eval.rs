@@ -1,14 +1,15 @@
 //! Evaluating conditions on an item, as the service does:
-//! - an operand whose path does not resolve makes every comparison, `BETWEEN`, `IN`,
-//!   `begins_with` and `contains` false (and so `NOT` of them true);
+//! - an operand whose path does not resolve makes `<>` true and every other comparison,
+//!   `BETWEEN`, `IN`, `begins_with` and `contains` false;
 //! - `=` and `<>` compare any two values: different types are unequal, sets are equal as
 //!   sets, numbers numerically;
 //! - `<`, `<=`, `>`, `>=`, `BETWEEN` order two values of the same type among N (numerically),
 //!   S (by UTF-8 bytes) and B (by unsigned bytes); anything else is false;
-//! - `begins_with` takes two S or two B; `contains` a substring of an S, an element of a set
-//!   (of the element's type), or an element of a list;
-//! - `size` is the length in bytes of an S (UTF-8) or B, the number of elements of a set, list
-//!   or map; of any other type it does not resolve.
+//! - `begins_with` takes two S or two B; `contains` a substring of an S, a byte string in a B,
+//!   an element of a set (of the element's type), or an element of a list;
+//! - `size` is the length of an S in UTF-16 code units (as Java counts; DynamoDB Local agrees,
+//!   `size("😀")` is 2 and `size("é")` 1), the length of a B in bytes, the number of elements
+//!   of a set, list or map; of any other type it does not resolve.
 
 use std::cmp::Ordering;
 
@@ -56,7 +57,9 @@ fn resolve<'a>(op: &'a Operand, item: &'a Item) -> Option<Resolved<'a>> {
 /// `size()` of a value, if it has one.
 pub(crate) fn size_of(v: &AttributeValue) -> Option<usize> {
     Some(match v {
-        AttributeValue::S(s) => s.len(),
+        // Java's String.length(): UTF-16 code units ("é" is 1, "😀" is 2).
+        AttributeValue::S(s) if s.is_ascii() => s.len(),
+        AttributeValue::S(s) => s.encode_utf16().count(),
         AttributeValue::B(b) => b.len(),
         AttributeValue::Ss(s) => s.len(),
         AttributeValue::Ns(s) => s.len(),
@@ -73,7 +76,8 @@ impl Condition {
         match self {
             Condition::Compare(cmp, a, b) => {
                 let (Some(a), Some(b)) = (resolve(a, item), resolve(b, item)) else {
-                    return false;
+                    // A missing value is unequal to anything, itself included.
+                    return *cmp == Comparator::Ne;
                 };
                 let (a, b) = (a.get(), b.get());
                 match cmp {
@@ -150,6 +154,10 @@ fn contains(haystack: ResolvedRef<'_>, needle: ResolvedRef<'_>) -> bool {
     };
     match (haystack, needle) {
         (AttributeValue::S(s), ResolvedRef::Value(AttributeValue::S(n))) => s.contains(n.as_str()),
+        // Not documented, but DynamoDB Local finds byte strings in binaries too.
+        (AttributeValue::B(b), ResolvedRef::Value(AttributeValue::B(n))) => {
+            n.is_empty() || b.windows(n.len()).any(|w| w == n.as_slice())
+        }
         (AttributeValue::Ss(set), ResolvedRef::Value(AttributeValue::S(n))) => set.contains(n),
         (AttributeValue::Ns(set), ResolvedRef::Value(AttributeValue::N(n)))
         | (AttributeValue::Ns(set), ResolvedRef::Number(n)) => set.contains(n),

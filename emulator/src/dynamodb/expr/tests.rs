@@ -343,3 +343,76 @@ fn recorded_cases_match_dynamodb_local() {
         failures.join("\n")
     );
 }
+
+/// Items and placeholders of an evaluation corpus (its first line).
+#[derive(serde::Deserialize)]
+struct EvalSetup {
+    names: HashMap<String, String>,
+    values: HashMap<String, AttributeValue>,
+    items: Vec<HashMap<String, AttributeValue>>,
+}
+
+/// A filter and the keys of the items DynamoDB Local's Scan returned for it.
+#[derive(serde::Deserialize)]
+struct EvalCase {
+    e: String,
+    n: Option<Vec<String>>,
+    v: Option<Vec<String>>,
+    #[serde(rename = "match")]
+    matches: Vec<String>,
+}
+
+#[test]
+fn filter_evaluation_matches_dynamodb_local() {
+    let corpus = include_str!("testdata/filter_eval.jsonl");
+    let mut lines = corpus.lines();
+    let setup: EvalSetup = serde_json::from_str(lines.next().unwrap()).unwrap();
+    let items: Vec<(String, Item)> = setup
+        .items
+        .into_iter()
+        .map(|i| {
+            let Some(AttributeValue::S(pk)) = i.get("pk").cloned() else {
+                panic!("item without pk")
+            };
+            (pk, i.into_iter().collect())
+        })
+        .collect();
+    let mut failures = Vec::new();
+    let mut total = 0;
+    for line in lines {
+        total += 1;
+        let case: EvalCase = serde_json::from_str(line).unwrap();
+        let n = case.n.map(|p| Placeholders::Keys(p).resolve(&setup.names));
+        let v = case.v.map(|p| Placeholders::Keys(p).resolve(&setup.values));
+        let mut attrs = ExpressionAttributes::new(n.as_ref(), v.as_ref());
+        let cond = match parse_condition(&case.e, ExpressionKind::Filter, &mut attrs) {
+            Ok(c) => c,
+            Err(e) => {
+                failures.push(format!("{:?}: {}", case.e, e.message));
+                continue;
+            }
+        };
+        let got: Vec<String> = items
+            .iter()
+            .filter(|(_, item)| cond.evaluate(item))
+            .map(|(pk, _)| pk.clone())
+            .collect();
+        if got != case.matches {
+            failures.push(format!(
+                "{:?}\n   got:  {got:?}\n   want: {:?}",
+                case.e, case.matches
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {total} filters differ:\n{}",
+        failures.len(),
+        failures
+            .iter()
+            .take(40)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+}
