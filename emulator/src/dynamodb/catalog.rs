@@ -12,7 +12,7 @@ use redb::{ReadTransaction, ReadableTable, WriteTransaction};
 use serde::{Deserialize, Serialize};
 
 use super::error::{DynamoError, Result};
-use crate::storage::tables::{DYNAMODB_CATALOG, META};
+use crate::storage::tables::{DYNAMODB_CATALOG, DYNAMODB_TABLE_IDS, META};
 use crate::storage::{StorageError, Store};
 
 /// The scalar types a key attribute may have.
@@ -268,12 +268,16 @@ pub fn stored_meta(
     Ok(serde_json::from_slice(value.value()).ok())
 }
 
-/// True when table `id` is still the live table under its name.
+/// True when table `id` is still the live table under its name. Every data-plane write
+/// asks this on the writer thread, so it reads the small id index rather than parsing the
+/// whole stored description.
 pub fn is_live(
     txn: &WriteTransaction,
     meta: &TableMeta,
 ) -> std::result::Result<bool, StorageError> {
-    Ok(stored_meta(txn, &meta.region, &meta.name)?.is_some_and(|m| m.id == meta.id))
+    let ids = txn.open_table(DYNAMODB_TABLE_IDS)?;
+    let live = ids.get(catalog_key(&meta.region, &meta.name).as_str())?;
+    Ok(live.is_some_and(|id| id.value() == meta.id))
 }
 
 pub fn store_meta(
@@ -281,11 +285,11 @@ pub fn store_meta(
     meta: &TableMeta,
 ) -> std::result::Result<(), StorageError> {
     let bytes = serde_json::to_vec(meta).expect("a TableMeta always serializes");
-    let mut table = txn.open_table(DYNAMODB_CATALOG)?;
-    table.insert(
-        catalog_key(&meta.region, &meta.name).as_str(),
-        bytes.as_slice(),
-    )?;
+    let key = catalog_key(&meta.region, &meta.name);
+    txn.open_table(DYNAMODB_CATALOG)?
+        .insert(key.as_str(), bytes.as_slice())?;
+    txn.open_table(DYNAMODB_TABLE_IDS)?
+        .insert(key.as_str(), meta.id)?;
     Ok(())
 }
 
@@ -294,8 +298,9 @@ pub fn remove_meta(
     region: &str,
     name: &str,
 ) -> std::result::Result<(), StorageError> {
-    let mut table = txn.open_table(DYNAMODB_CATALOG)?;
-    table.remove(catalog_key(region, name).as_str())?;
+    let key = catalog_key(region, name);
+    txn.open_table(DYNAMODB_CATALOG)?.remove(key.as_str())?;
+    txn.open_table(DYNAMODB_TABLE_IDS)?.remove(key.as_str())?;
     Ok(())
 }
 

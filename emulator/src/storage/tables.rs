@@ -4,6 +4,7 @@
 //! |---|---|---|
 //! | `meta` | setting name (`&str`) | little-endian counters or UTF-8 |
 //! | `dynamodb_catalog` | `region/table-name` | JSON `TableMeta` record (`dynamodb::catalog`) |
+//! | `dynamodb_table_ids` | `region/table-name` | id of the live table under that name (u64) |
 //! | `dynamodb_items_<id>` | `dynamodb::keys` stored key | item size (u32 LE) ‖ item as canonical DynamoDB JSON (`dynamodb::item`) |
 //!
 //! Item tables are named by a table id that is never reused, so a table deleted and
@@ -13,6 +14,8 @@ use redb::TableDefinition;
 
 pub const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
 pub const DYNAMODB_CATALOG: TableDefinition<&str, &[u8]> = TableDefinition::new("dynamodb_catalog");
+pub const DYNAMODB_TABLE_IDS: TableDefinition<&str, u64> =
+    TableDefinition::new("dynamodb_table_ids");
 
 /// The redb table name holding the items of DynamoDB table `id`.
 pub fn dynamodb_items_name(id: u64) -> String {
