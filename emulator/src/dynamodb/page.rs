@@ -13,16 +13,23 @@
 //!
 //! The loop is allocation-light: items are stored with their size in front of their
 //! canonical JSON (`item::StoredItem`), so an item that is neither filtered nor projected is
-//! copied straight from storage into the answer without being decoded.
+//! copied straight from storage into the answer without being decoded. A filtered or
+//! projected item is decoded only in part: the top-level attributes the filter and the
+//! projection read, and the key attributes; every other value is skipped unparsed. Evaluating
+//! a filter or applying a projection to that part gives what it gives on the whole item,
+//! since neither looks at any other attribute.
+
+use std::fmt;
 
 use redb::AccessGuard;
+use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 
 use super::catalog::KeySchema;
 use super::error::{DynamoError, Result};
 use super::expr::{Condition, Path, Projection};
 use super::item::{self, StoredItem, Violations};
 use super::types::query::{LegacyParam, QueryOutput};
-use super::value::Item;
+use super::value::{AttributeValue, Item};
 use crate::storage::StorageError;
 
 /// The service stops a Query or Scan page when the items it read reach this many bytes.
@@ -195,15 +202,6 @@ pub fn check_start_key<'a>(schema: &KeySchema, key: &'a Item) -> Result<item::Pr
     })
 }
 
-/// The key attributes of `item`, as `LastEvaluatedKey` carries them.
-pub fn key_of(schema: &KeySchema, item: &Item) -> Item {
-    let names =
-        std::iter::once(&schema.partition.name).chain(schema.sort.as_ref().map(|s| &s.name));
-    names
-        .filter_map(|name| item.get(name).map(|v| (name.clone(), v.clone())))
-        .collect()
-}
-
 /// The service refuses document paths into key attributes (`pk.a`, `sk[0]`) in a filter or
 /// a projection, naming the first such key in the filter, then in the projection.
 pub fn check_key_paths(
@@ -288,7 +286,9 @@ where
         Shape::Projected => spec.projection,
         Shape::All | Shape::Count => None,
     };
+    let needed = needed_attributes(spec.filter, projection);
     let needs_decode = spec.filter.is_some() || projection.is_some();
+    let key_names = key_names(spec.schema);
     while let Some(entry) = entries.next() {
         let (_, value) = entry.map_err(StorageError::from)?;
         let stored = StoredItem::parse(value.value())?;
@@ -305,13 +305,14 @@ where
                     .map_err(StorageError::from)?
                     .is_some());
 
-        let decoded = if needs_decode || more {
-            Some(stored.decode()?)
+        let decoded = if needs_decode {
+            Some(decode_attributes(stored.json, &needed)?)
         } else {
             None
         };
-        if more && let Some(item) = &decoded {
-            page.last_evaluated_key = Some(key_of(spec.schema, item));
+        if more {
+            let key = decode_attributes(stored.json, &key_names)?;
+            page.last_evaluated_key = Some(key);
         }
         let passes = match (spec.filter, &decoded) {
             (Some(filter), Some(item)) => filter.evaluate(item),
@@ -337,6 +338,114 @@ where
         }
     }
     Ok(page)
+}
+
+/// The top-level attributes a page decodes to filter and project: those the filter and the
+/// projection read. Built once per request.
+fn needed_attributes(filter: Option<&Condition>, projection: Option<&Projection>) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    let mut add = |name: &str| {
+        if !names.iter().any(|n| n == name) {
+            names.push(name.to_owned());
+        }
+    };
+    if let Some(filter) = filter {
+        filter.visit_paths(&mut |path| add(path.head()));
+    }
+    if let Some(projection) = projection {
+        projection.top_level_names().for_each(&mut add);
+    }
+    names
+}
+
+/// The key attributes' names: what `LastEvaluatedKey` holds.
+fn key_names(schema: &KeySchema) -> Vec<String> {
+    std::iter::once(&schema.partition.name)
+        .chain(schema.sort.as_ref().map(|s| &s.name))
+        .cloned()
+        .collect()
+}
+
+/// Decodes the attributes named in `needed` from a stored item's JSON, skipping the others
+/// without building them.
+fn decode_attributes(json: &[u8], needed: &[String]) -> Result<Item> {
+    let mut de = serde_json::Deserializer::from_slice(json);
+    let item = Attributes { needed }.deserialize(&mut de).map_err(|e| {
+        tracing::error!(error = %e, "a stored item does not decode");
+        DynamoError::internal("Internal server error")
+    })?;
+    Ok(item)
+}
+
+/// Reads a JSON object of attribute values, keeping the `needed` ones.
+struct Attributes<'n> {
+    needed: &'n [String],
+}
+
+impl<'de> DeserializeSeed<'de> for Attributes<'_> {
+    type Value = Item;
+
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> std::result::Result<Item, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Attributes<'_> {
+    type Value = Item;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a stored item")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<Item, A::Error> {
+        let mut item = Item::new();
+        while let Some(name) = map.next_key_seed(Name {
+            needed: self.needed,
+        })? {
+            match name {
+                Some(name) => {
+                    let value: AttributeValue = map.next_value()?;
+                    item.insert(name, value);
+                }
+                None => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(item)
+    }
+}
+
+/// An attribute name: `Some(name)` when it is needed, `None` (and no allocation) otherwise.
+struct Name<'n> {
+    needed: &'n [String],
+}
+
+impl<'de> DeserializeSeed<'de> for Name<'_> {
+    type Value = Option<String>;
+
+    fn deserialize<D: de::Deserializer<'de>>(
+        self,
+        d: D,
+    ) -> std::result::Result<Option<String>, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Name<'_> {
+    type Value = Option<String>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an attribute name")
+    }
+
+    fn visit_str<E: de::Error>(self, name: &str) -> std::result::Result<Option<String>, E> {
+        Ok(self
+            .needed
+            .iter()
+            .any(|n| n == name)
+            .then(|| name.to_owned()))
+    }
 }
 
 #[cfg(test)]
@@ -485,14 +594,45 @@ mod tests {
 
     #[test]
     fn last_evaluated_key_holds_only_the_key_attributes() {
-        let item = key(&[
-            ("pk", AttributeValue::S("a".into())),
-            ("sk", AttributeValue::N(Number::parse("2").unwrap())),
-            ("other", AttributeValue::Bool(true)),
-        ]);
-        let lek = key_of(&schema(), &item);
-        assert_eq!(lek.len(), 2);
-        assert!(lek.contains_key("pk") && lek.contains_key("sk"));
+        let json = br#"{"other":{"BOOL":true},"pk":{"S":"a"},"sk":{"N":"2"}}"#;
+        let lek = decode_attributes(json, &key_names(&schema())).unwrap();
+        assert_eq!(
+            lek,
+            key(&[
+                ("pk", AttributeValue::S("a".into())),
+                ("sk", AttributeValue::N(Number::parse("2").unwrap())),
+            ])
+        );
+    }
+
+    #[test]
+    fn only_the_needed_attributes_are_decoded() {
+        let json = br#"{"a":{"S":"x"},"big":{"L":[{"N":"1"},{"M":{"k":{"S":"v"}}}]},"n":{"N":"1.50"},"p\u0041":{"BOOL":true}}"#;
+        let needed = ["n".to_owned(), "pA".to_owned(), "missing".to_owned()];
+        let item = decode_attributes(json, &needed).unwrap();
+        assert_eq!(item.len(), 2);
+        assert_eq!(item["n"], AttributeValue::N(Number::parse("1.5").unwrap()));
+        assert_eq!(item["pA"], AttributeValue::Bool(true));
+        assert!(decode_attributes(b"{", &needed).is_err());
+    }
+
+    #[test]
+    fn a_page_decodes_what_the_filter_and_projection_read() {
+        use crate::dynamodb::expr::{self, ExpressionAttributes, ExpressionKind};
+        let mut attrs = ExpressionAttributes::none();
+        let filter = expr::parse_condition(
+            "attribute_exists(a.b) AND size(c[1]) > size(pk)",
+            ExpressionKind::Filter,
+            &mut attrs,
+        )
+        .unwrap();
+        let projection = expr::parse_projection("d, a.x, e", &mut attrs).unwrap();
+        assert_eq!(
+            needed_attributes(Some(&filter), Some(&projection)),
+            ["a", "c", "pk", "d", "e"]
+        );
+        assert!(needed_attributes(None, None).is_empty());
+        assert_eq!(key_names(&schema()), ["pk", "sk"]);
     }
 
     #[test]
