@@ -200,7 +200,29 @@ impl Condition {
 /// An `UpdateExpression`: its actions in the order written.
 #[derive(Debug, Clone, PartialEq)]
 pub struct UpdateExpression {
-    pub actions: Vec<UpdateAction>,
+    actions: Vec<UpdateAction>,
+    /// Indexes into `actions` in the order the service applies them (see
+    /// [`super::check::application_order`]), which decides which error is reported first.
+    order: Vec<usize>,
+}
+
+impl UpdateExpression {
+    /// An update of `actions`, whose paths must not overlap (the parser guarantees it).
+    pub fn new(actions: Vec<UpdateAction>) -> UpdateExpression {
+        let paths: Vec<&Path> = actions.iter().map(UpdateAction::path).collect();
+        let order = super::check::application_order(&paths);
+        UpdateExpression { actions, order }
+    }
+
+    /// The actions in the order written.
+    pub fn actions(&self) -> &[UpdateAction] {
+        &self.actions
+    }
+
+    /// The actions in the order the service applies them.
+    pub(crate) fn in_application_order(&self) -> impl Iterator<Item = &UpdateAction> {
+        self.order.iter().map(|&i| &self.actions[i])
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

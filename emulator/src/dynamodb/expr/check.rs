@@ -776,7 +776,7 @@ pub(crate) fn update(
     actions.reverse();
     resolver.finish()?;
     check_operators(parsed.operators, kind)?;
-    Ok(UpdateExpression { actions })
+    Ok(UpdateExpression::new(actions))
 }
 
 pub(crate) fn projection(
@@ -836,8 +836,37 @@ impl PathTree {
         self.nodes[node].end = Some(path);
     }
 
+    /// The children of `node` in the order the service's hash maps iterate them.
+    fn children_in_order(&self, paths: &[&Path], node: usize) -> Vec<usize> {
+        let n = &self.nodes[node];
+        let capacity = java::grown_capacity(n.children.len());
+        let mut children: Vec<(usize, usize)> = n
+            .children
+            .iter()
+            .enumerate()
+            .map(|(i, ((p, d), child))| {
+                (
+                    java::bucket(element_hash(&paths[*p].0[*d]), capacity) * n.children.len() + i,
+                    *child,
+                )
+            })
+            .collect();
+        children.sort_unstable();
+        children.into_iter().map(|(_, child)| child).collect()
+    }
+
+    /// The paths below `node`, depth first in hash order.
+    fn collect(&self, paths: &[&Path], node: usize, out: &mut Vec<usize>) {
+        if let Some(end) = self.nodes[node].end {
+            out.push(end);
+        }
+        for child in self.children_in_order(paths, node) {
+            self.collect(paths, child, out);
+        }
+    }
+
     /// The first path below `node` in the order the service's hash maps iterate.
-    fn first_path(&self, paths: &[Path], mut node: usize) -> usize {
+    fn first_path(&self, paths: &[&Path], mut node: usize) -> usize {
         loop {
             let n = &self.nodes[node];
             if let Some(end) = n.end {
@@ -861,7 +890,7 @@ impl PathTree {
     /// a prefix of the other; they conflict when they index one value both as a map and as
     /// a list. A clash names `paths[i]` and the first path, in hash order, below the tree
     /// node where it happens.
-    fn merge(&mut self, paths: &[Path], i: usize, kind: ExpressionKind) -> Result<()> {
+    fn merge(&mut self, paths: &[&Path], i: usize, kind: ExpressionKind) -> Result<()> {
         let path = &paths[i].0;
         let is_index = |e: &PathElement| matches!(e, PathElement::Index(_));
         let mut node = 0;
@@ -871,7 +900,7 @@ impl PathTree {
                 && is_index(&paths[p].0[d]) != is_index(element)
             {
                 let two = self.first_path(paths, node);
-                return Err(clash(kind, "conflict", &paths[i], &paths[two]));
+                return Err(clash(kind, "conflict", paths[i], paths[two]));
             }
             match n
                 .children
@@ -881,7 +910,7 @@ impl PathTree {
                 Some(&(_, child)) => {
                     if depth + 1 == path.len() || self.nodes[child].end.is_some() {
                         let two = self.first_path(paths, node);
-                        return Err(clash(kind, "overlap", &paths[i], &paths[two]));
+                        return Err(clash(kind, "overlap", paths[i], paths[two]));
                     }
                     node = child;
                 }
@@ -903,6 +932,25 @@ fn element_hash(element: &PathElement) -> u32 {
     h.wrapping_add(OVERLAP_KEY_SALT)
 }
 
+/// The order in which the service applies the actions of an update: depth first through
+/// the tree of their paths, each node's children in the order of its Java hash map. (The
+/// service checks and applies each action in turn, so this decides which of several errors
+/// it reports.) Paths must not overlap.
+pub(crate) fn application_order(paths: &[&Path]) -> Vec<usize> {
+    let Some(last) = paths.len().checked_sub(1) else {
+        return Vec::new();
+    };
+    let mut tree = PathTree::new();
+    tree.add_chain(0, last, 0, paths[last].0.len());
+    for i in (0..last).rev() {
+        // Overlapping paths were rejected when the expression was parsed.
+        let _ = tree.merge(paths, i, ExpressionKind::Update);
+    }
+    let mut order = Vec::with_capacity(paths.len());
+    tree.collect(paths, 0, &mut order);
+    order
+}
+
 /// Resolves the written paths and checks them for overlaps as the service does: right to
 /// left, each path's `#names` resolved just before it is merged into the tree of the paths
 /// after it (so an undefined name in an early path comes after an overlap of later ones).
@@ -918,7 +966,8 @@ fn resolve_written_paths<'p>(
         if i + 1 == n {
             tree.add_chain(0, i, 0, paths[i].0.len());
         } else {
-            tree.merge(&paths, i, resolver.kind)?;
+            let refs: Vec<&Path> = paths.iter().collect();
+            tree.merge(&refs, i, resolver.kind)?;
         }
     }
     Ok(paths)

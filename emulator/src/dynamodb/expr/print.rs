@@ -194,7 +194,7 @@ impl Printer {
     fn update(&mut self, update: &UpdateExpression) {
         // Each section once, in the order of its first action.
         let mut sections: Vec<u8> = Vec::new();
-        for action in &update.actions {
+        for action in update.actions() {
             let section = section_of(action);
             if !sections.contains(&section) {
                 sections.push(section);
@@ -205,7 +205,7 @@ impl Printer {
                 self.text(" ");
             }
             self.text(["SET ", "REMOVE ", "ADD ", "DELETE "][section as usize]);
-            let actions = update.actions.iter().filter(|a| section_of(a) == section);
+            let actions = update.actions().iter().filter(|a| section_of(a) == section);
             for (i, action) in actions.enumerate() {
                 if i > 0 {
                     self.text(", ");

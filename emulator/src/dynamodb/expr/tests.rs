@@ -416,3 +416,99 @@ fn filter_evaluation_matches_dynamodb_local() {
             .join("\n")
     );
 }
+
+/// Items and values of the update corpus (its first line).
+#[derive(serde::Deserialize)]
+struct UpdateSetup {
+    values: HashMap<String, AttributeValue>,
+    items: Vec<HashMap<String, AttributeValue>>,
+}
+
+/// An update of one of the items, and what DynamoDB Local answered: the error, or the
+/// `Attributes` for `ReturnValues` `ALL_NEW`, `UPDATED_OLD` and `UPDATED_NEW`.
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+struct UpdateCase {
+    #[serde(rename = "e")]
+    expression: String,
+    #[serde(rename = "item")]
+    item: usize,
+    #[serde(rename = "v")]
+    values: Option<Vec<String>>,
+    #[serde(rename = "error")]
+    error: Option<String>,
+    all_new: Option<HashMap<String, AttributeValue>>,
+    updated_old: Option<HashMap<String, AttributeValue>>,
+    updated_new: Option<HashMap<String, AttributeValue>>,
+}
+
+fn same_item(a: &Item, b: &HashMap<String, AttributeValue>) -> bool {
+    a.len() == b.len()
+        && a.iter()
+            .all(|(k, v)| b.get(k).is_some_and(|w| values_equal(v, w)))
+}
+
+#[test]
+fn update_application_matches_dynamodb_local() {
+    let corpus = include_str!("testdata/update_eval.jsonl");
+    let mut lines = corpus.lines();
+    let setup: UpdateSetup = serde_json::from_str(lines.next().unwrap()).unwrap();
+    let mut failures = Vec::new();
+    let mut total = 0;
+    for line in lines {
+        total += 1;
+        let case: UpdateCase = serde_json::from_str(line).unwrap_or_else(|e| panic!("{line}: {e}"));
+        let v = case
+            .values
+            .map(|p| Placeholders::Keys(p).resolve(&setup.values));
+        let mut attrs = ExpressionAttributes::new(None, v.as_ref());
+        let update = parse_update(&case.expression, &mut attrs).unwrap();
+        attrs.finish().unwrap();
+        let mut old: Item = setup.items[case.item].clone().into_iter().collect();
+        old.insert("pk".into(), AttributeValue::S("u".into()));
+        let mut new = old.clone();
+        let outcome = update.apply(&mut new);
+        let problem = match (&outcome, &case.error) {
+            (Err(e), Some(want)) => {
+                // number.rs words precision errors as the service does, not as Local.
+                let same = e.message == *want
+                    || (want == "DynamoDB only supports precision up to 38 digits"
+                        && e.message.contains("38 significant digits"));
+                (!same).then(|| format!("error {:?}, want {want:?}", e.message))
+            }
+            (Err(e), None) => Some(format!("error {:?}, want success", e.message)),
+            (Ok(_), Some(want)) => Some(format!("success {}, want {want:?}", to_json(&new))),
+            (Ok(paths), None) => {
+                let all_new = case.all_new.as_ref().expect("ALL_NEW");
+                let old_part = paths.project(&old);
+                let new_part = paths.project(&new);
+                if !same_item(&new, all_new) {
+                    Some(format!("ALL_NEW {}", to_json(&new)))
+                } else if !same_item(&old_part, case.updated_old.as_ref().expect("UPDATED_OLD")) {
+                    Some(format!("UPDATED_OLD {}", to_json(&old_part)))
+                } else if !same_item(&new_part, case.updated_new.as_ref().expect("UPDATED_NEW")) {
+                    Some(format!("UPDATED_NEW {}", to_json(&new_part)))
+                } else {
+                    None
+                }
+            }
+        };
+        if let Some(problem) = problem {
+            failures.push(format!(
+                "{:?} on item {}: {problem}\n    line: {line}",
+                case.expression, case.item
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {total} updates differ:\n{}",
+        failures.len(),
+        failures
+            .iter()
+            .take(30)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+}

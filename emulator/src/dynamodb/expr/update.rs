@@ -1,7 +1,9 @@
 //! Applying update expressions to an item, as the service does (checked against DynamoDB
 //! Local):
 //! - every value is computed from the item as it was before the update (`SET a = :v, b = a`
-//!   gives `b` the old `a`);
+//!   gives `b` the old `a`); both operands of `+`, `-` and `list_append` are evaluated, then
+//!   checked left to right (missing, then of the wrong type), and the fallback of
+//!   `if_not_exists` must resolve even when it is not used;
 //! - `SET` on a list index past the end appends; several such appends to one list go in
 //!   index order;
 //! - list indexes of `REMOVE` refer to the list before the update: `REMOVE l[0], l[2]`
@@ -17,6 +19,7 @@ use std::cmp::Reverse;
 
 use super::super::catalog::KeySchema;
 use super::super::error::{DynamoError, Result};
+use super::super::number::Number;
 use super::super::value::{AttributeValue, Item};
 use super::ast::{Path, PathElement, SetValue, UpdateAction, UpdateExpression, UpdateOperand};
 
@@ -70,7 +73,7 @@ impl UpdateExpression {
     /// Fails if an action writes a key attribute (or inside one), with the service's text.
     pub fn check_keys(&self, schema: &KeySchema) -> Result<()> {
         match self
-            .actions
+            .actions()
             .iter()
             .find(|a| schema.is_key_attribute(a.path().head()))
         {
@@ -84,16 +87,21 @@ impl UpdateExpression {
     }
 
     /// Applies the update to `item` (an absent item is its key attributes alone). On error
-    /// `item` may be partly updated; the caller discards it.
+    /// `item` is unchanged.
+    ///
+    /// Like the service, the actions are checked one by one, each one's path before its
+    /// value, and the first problem is reported. The order is the service's (depth first
+    /// through its hash maps of the paths), not the written one: `ADD bs :n, t[0] :ns` on an
+    /// item where both fail reports the path `t[0]`, `DELETE n :ss, t[0] :bs` the type of `n`.
     pub fn apply(&self, item: &mut Item) -> Result<UpdatedPaths> {
         // Compute everything from the item as it is, then write.
-        let mut puts: Vec<(&Path, AttributeValue)> = Vec::with_capacity(self.actions.len());
+        let mut puts: Vec<(&Path, AttributeValue)> = Vec::with_capacity(self.actions().len());
         let mut removes: Vec<&Path> = Vec::new();
-        for action in &self.actions {
+        for action in self.in_application_order() {
+            check_parent(action.path(), item)?;
             match action {
                 UpdateAction::Set(path, value) => puts.push((path, set_value(value, item)?)),
                 UpdateAction::Add(path, operand) => {
-                    check_parent(path, item)?;
                     let sum = match path.get(item) {
                         None => operand.clone(),
                         Some(current) => add(current, operand)?,
@@ -101,7 +109,6 @@ impl UpdateExpression {
                     puts.push((path, sum));
                 }
                 UpdateAction::Delete(path, operand) => {
-                    check_parent(path, item)?;
                     if let Some(current) = path.get(item) {
                         match subtract(current, operand)? {
                             Some(rest) => puts.push((path, rest)),
@@ -110,7 +117,6 @@ impl UpdateExpression {
                     }
                 }
                 UpdateAction::Remove(path) => {
-                    check_parent(path, item)?;
                     if path.get(item).is_some() {
                         removes.push(path);
                     }
@@ -120,6 +126,8 @@ impl UpdateExpression {
         // Appends to one list land in index order.
         puts.sort_by(|a, b| a.0.cmp(b.0));
         for (path, value) in puts {
+            // The parents were checked above and no write replaces another's parent (paths
+            // do not overlap), so this cannot fail.
             put(item, path, value)?;
         }
         // Indexes refer to the lists as they were: remove from the back.
@@ -128,46 +136,67 @@ impl UpdateExpression {
             remove(item, path);
         }
         Ok(UpdatedPaths {
-            paths: self.actions.iter().map(|a| a.path().clone()).collect(),
+            paths: self.actions().iter().map(|a| a.path().clone()).collect(),
         })
     }
 }
 
-fn operand<'a>(op: &'a UpdateOperand, item: &'a Item) -> Result<&'a AttributeValue> {
+/// An operand's value; `None` for a path that does not resolve. Only a fallback of
+/// `if_not_exists` that does not resolve is an error here: the service evaluates it even when
+/// the path exists.
+fn operand<'a>(op: &'a UpdateOperand, item: &'a Item) -> Result<Option<&'a AttributeValue>> {
     match op {
-        UpdateOperand::Path(p) => p.get(item).ok_or_else(missing_attribute),
-        UpdateOperand::Value(v) => Ok(v),
-        UpdateOperand::IfNotExists(p, fallback) => match p.get(item) {
-            Some(v) => Ok(v),
-            None => operand(fallback, item),
-        },
+        UpdateOperand::Path(p) => Ok(p.get(item)),
+        UpdateOperand::Value(v) => Ok(Some(v)),
+        UpdateOperand::IfNotExists(p, fallback) => {
+            let fallback = operand(fallback, item)?.ok_or_else(missing_attribute)?;
+            Ok(Some(p.get(item).unwrap_or(fallback)))
+        }
+    }
+}
+
+/// An evaluated operand of `+`, `-` (a number) or `list_append` (a list).
+fn typed<'a, T: ?Sized>(
+    value: Option<&'a AttributeValue>,
+    pick: impl Fn(&'a AttributeValue) -> Option<&'a T>,
+) -> Result<&'a T> {
+    pick(value.ok_or_else(missing_attribute)?).ok_or_else(wrong_type)
+}
+
+fn number(v: &AttributeValue) -> Option<&Number> {
+    match v {
+        AttributeValue::N(n) => Some(n),
+        _ => None,
+    }
+}
+
+fn list(v: &AttributeValue) -> Option<&[AttributeValue]> {
+    match v {
+        AttributeValue::L(l) => Some(l.as_slice()),
+        _ => None,
     }
 }
 
 fn set_value(value: &SetValue, item: &Item) -> Result<AttributeValue> {
+    // Both operands are evaluated, then checked left to right.
     match value {
-        SetValue::Operand(op) => operand(op, item).cloned(),
+        SetValue::Operand(op) => operand(op, item)?.cloned().ok_or_else(missing_attribute),
         SetValue::Plus(a, b) | SetValue::Minus(a, b) => {
             let (a, b) = (operand(a, item)?, operand(b, item)?);
-            let (AttributeValue::N(a), AttributeValue::N(b)) = (a, b) else {
-                return Err(wrong_type());
-            };
-            let n = if matches!(value, SetValue::Plus(..)) {
+            let (a, b) = (typed(a, number)?, typed(b, number)?);
+            Ok(AttributeValue::N(if matches!(value, SetValue::Plus(..)) {
                 a.checked_add(b)?
             } else {
                 a.checked_sub(b)?
-            };
-            Ok(AttributeValue::N(n))
+            }))
         }
         SetValue::ListAppend(a, b) => {
             let (a, b) = (operand(a, item)?, operand(b, item)?);
-            let (AttributeValue::L(a), AttributeValue::L(b)) = (a, b) else {
-                return Err(wrong_type());
-            };
-            let mut list = Vec::with_capacity(a.len() + b.len());
-            list.extend_from_slice(a);
-            list.extend_from_slice(b);
-            Ok(AttributeValue::L(list))
+            let (a, b) = (typed(a, list)?, typed(b, list)?);
+            let mut joined = Vec::with_capacity(a.len() + b.len());
+            joined.extend_from_slice(a);
+            joined.extend_from_slice(b);
+            Ok(AttributeValue::L(joined))
         }
     }
 }
