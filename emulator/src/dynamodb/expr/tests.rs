@@ -512,3 +512,80 @@ fn update_application_matches_dynamodb_local() {
             .join("\n")
     );
 }
+
+/// A projection and, for each item, what DynamoDB Local's GetItem returned; or its error.
+#[derive(serde::Deserialize)]
+struct ProjectionCase {
+    e: String,
+    items: Option<HashMap<String, HashMap<String, AttributeValue>>>,
+    error: Option<String>,
+}
+
+#[test]
+fn projection_matches_dynamodb_local() {
+    let corpus = include_str!("testdata/projection.jsonl");
+    let mut lines = corpus.lines();
+    #[derive(serde::Deserialize)]
+    struct Items {
+        items: Vec<HashMap<String, AttributeValue>>,
+    }
+    let setup: Items = serde_json::from_str(lines.next().unwrap()).unwrap();
+    let items: Vec<(String, Item)> = setup
+        .items
+        .into_iter()
+        .map(|i| {
+            let Some(AttributeValue::S(pk)) = i.get("pk").cloned() else {
+                panic!("item without pk")
+            };
+            (pk, i.into_iter().collect())
+        })
+        .collect();
+    let mut failures = Vec::new();
+    let mut total = 0;
+    for line in lines {
+        total += 1;
+        let case: ProjectionCase = serde_json::from_str(line).unwrap();
+        let mut attrs = ExpressionAttributes::none();
+        match (
+            parse_projection(&case.e, &mut attrs),
+            &case.error,
+            &case.items,
+        ) {
+            (Err(e), Some(want), _) if e.message == *want => {}
+            (Ok(projection), None, Some(want)) => {
+                for (pk, item) in &items {
+                    let got = projection.apply(item);
+                    // Sets come back in the store's order and numbers normalised: compare
+                    // as DynamoDB compares values (lists and maps shape for shape).
+                    let want = &want[pk];
+                    if !same_item(&got, want) {
+                        let want: Item = want.clone().into_iter().collect();
+                        failures.push(format!(
+                            "{:?} on {pk}: got {}, want {}",
+                            case.e,
+                            to_json(&got),
+                            to_json(&want)
+                        ));
+                    }
+                }
+            }
+            (got, _, _) => failures.push(format!(
+                "{:?}: got {:?}, want {:?}",
+                case.e,
+                got.map(|_| "a projection").map_err(|e| e.message),
+                case.error
+            )),
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} problems in {total} projections:\n{}",
+        failures.len(),
+        failures
+            .iter()
+            .take(30)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+}
