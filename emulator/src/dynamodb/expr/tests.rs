@@ -44,21 +44,52 @@ fn check_filter(src: &str, n: &str, v: &str) -> String {
     }
 }
 
+/// Parses `src` as an update with the given values; "OK" or the error text.
+fn check_update_parse(src: &str, v: &str) -> String {
+    let v = values(v);
+    let mut attrs = ExpressionAttributes::new(None, v.as_ref());
+    match parse_update(src, &mut attrs).and_then(|_| attrs.finish()) {
+        Ok(()) => "OK".to_owned(),
+        Err(e) => e.message,
+    }
+}
+
 #[test]
 fn condition_errors() {
-    let v = r#"{":s":{"S":"x"},":n":{"N":"5"},":m":{"N":"1"},":bool":{"BOOL":true}}"#;
+    let v =
+        r#"{":s":{"S":"x"},":n":{"N":"5"},":m":{"N":"1"},":bool":{"BOOL":true},":t":{"S":"XX"}}"#;
     let cases: &[(&str, &str)] = &[
         (
+            "a = :s AND b = :n AND c = :m AND d = :bool AND attribute_type(e, :t)",
+            "Invalid FilterExpression: Invalid attribute type name found; type: XX, valid types: {N,BS,L,B,NULL,M,S,SS,NS,BOOL}",
+        ),
+        (
             "a = :s",
-            r#"Value provided in ExpressionAttributeValues unused in expressions: keys: {:m, :n, :bool}"#,
+            "Value provided in ExpressionAttributeValues unused in expressions: keys: {:m, :n, :t, :bool}",
         ),
         (
             "a = = b",
             r#"Invalid FilterExpression: Syntax error; token: "=", near: "= = b""#,
         ),
         (
+            "a = b AND",
+            r#"Invalid FilterExpression: Syntax error; token: "<EOF>", near: "AND""#,
+        ),
+        (
+            "NOT a",
+            r#"Invalid FilterExpression: Syntax error; token: "<EOF>", near: "a""#,
+        ),
+        (
+            "a[01] = b",
+            r#"Invalid FilterExpression: Syntax error; token: "1", near: "01]""#,
+        ),
+        (
             "name = :s",
             "Invalid FilterExpression: Attribute name is a reserved keyword; reserved keyword: name",
+        ),
+        (
+            "a.Status = :s",
+            "Invalid FilterExpression: Attribute name is a reserved keyword; reserved keyword: Status",
         ),
         (
             "a = :v",
@@ -73,72 +104,434 @@ fn condition_errors() {
             "Invalid FilterExpression: The BETWEEN operator requires upper bound to be greater than or equal to lower bound; lower bound operand: AttributeValue: {N:5}, upper bound operand: AttributeValue: {N:1}",
         ),
         (
+            "a BETWEEN :n AND :s",
+            "Invalid FilterExpression: The BETWEEN operator requires same data type for lower and upper bounds; lower bound operand: AttributeValue: {N:5}, upper bound operand: AttributeValue: {S:x}",
+        ),
+        (
             "begins_with(a, :n)",
             "Invalid FilterExpression: Incorrect operand type for operator or function; operator or function: begins_with, operand type: N",
+        ),
+        (
+            "a < :bool",
+            "Invalid FilterExpression: Incorrect operand type for operator or function; operator or function: <, operand type: BOOL",
+        ),
+        (
+            "size(:n) = :m",
+            "Invalid FilterExpression: Incorrect operand type for operator or function; operator or function: size, operand type: N",
         ),
         (
             "((a = :s))",
             "Invalid FilterExpression: The expression has redundant parentheses;",
         ),
         (
+            "((a)) = :s",
+            "Invalid FilterExpression: The expression has redundant parentheses;",
+        ),
+        (
             "",
             "Invalid FilterExpression: The expression can not be empty;",
+        ),
+        (
+            "foo(a)",
+            "Invalid FilterExpression: Invalid function name; function: foo",
+        ),
+        (
+            "size(a)",
+            "Invalid FilterExpression: The function is not allowed to be used this way in an expression; function: size",
+        ),
+        (
+            "a = attribute_exists(b)",
+            "Invalid FilterExpression: The function is not allowed to be used this way in an expression; function: attribute_exists",
+        ),
+        (
+            "if_not_exists(a, :s) = :s",
+            "Invalid FilterExpression: The function is not allowed in a condition expression; function: if_not_exists",
+        ),
+        (
+            "attribute_exists(:s)",
+            "Invalid FilterExpression: Operator or function requires a document path; operator or function: attribute_exists",
+        ),
+        (
+            "contains(a)",
+            "Invalid FilterExpression: Incorrect number of operands for operator or function; operator or function: contains, number of operands: 1",
+        ),
+        (
+            "a = a",
+            "Invalid FilterExpression: The first operand must be distinct from the remaining operands for this operator or function; operator: =, first operand: [a]",
+        ),
+        (
+            "a[2147483648] = b",
+            "Invalid FilterExpression: List index is not within the allowable range; index: [2147483648]",
+        ),
+        (
+            "a.b.c.d.e.f.g.h.i.j.k.l.m.n.o.p.q.r.s.t.u.v.w.x.y.z.a1.a2.a3.a4.a5.a6.a7 = b",
+            "Invalid FilterExpression: The document path has too many nesting levels; nesting levels: 33",
         ),
     ];
     for (src, want) in cases {
         assert_eq!(check_filter(src, "", v), *want, "{src}");
     }
+    let long = format!("{} = :s", "a".repeat(4100));
+    assert_eq!(
+        check_filter(&long, "", r#"{":s":{"S":"x"}}"#),
+        "Invalid FilterExpression: Expression size has exceeded the maximum allowed size; expression size: 4105"
+    );
+    let many = vec!["a = b"; 151].join(" AND ");
+    assert_eq!(
+        check_filter(&many, "", ""),
+        "Invalid FilterExpression: The expression contains too many operators; operator count: 301"
+    );
+    let list = vec!["b"; 101].join(", ");
+    assert_eq!(
+        check_filter(&format!("a IN ({list})"), "", ""),
+        "Invalid FilterExpression: The IN operator is provided with too many operands; number of operands: 101"
+    );
+}
+
+#[test]
+fn placeholder_map_errors() {
+    let cases: &[(&str, &str, &str)] = &[
+        ("a = b", "{}", "ExpressionAttributeNames must not be empty"),
+        (
+            "a = b",
+            r#"{"n":"s"}"#,
+            r#"ExpressionAttributeNames contains invalid key: Syntax error; key: "n""#,
+        ),
+        (
+            "#a = b",
+            r##"{"#a":""}"##,
+            "ExpressionAttributeNames contains invalid value: Empty attribute name for key #a",
+        ),
+        (
+            "a = b",
+            r##"{"#x":"y","#y":"z"}"##,
+            "Value provided in ExpressionAttributeNames unused in expressions: keys: {#x, #y}",
+        ),
+    ];
+    for (src, n, want) in cases {
+        assert_eq!(check_filter(src, n, ""), *want, "{src} {n}");
+    }
+    assert_eq!(
+        check_filter("a = b", "", "{}"),
+        "ExpressionAttributeValues must not be empty"
+    );
+    assert_eq!(
+        check_filter("a = b", "", r#"{"v":{"S":"x"}}"#),
+        r#"ExpressionAttributeValues contains invalid key: Syntax error; key: "v""#
+    );
+}
+
+#[test]
+fn update_errors() {
+    let v = r#"{":s":{"S":"x"},":n":{"N":"5"},":l":{"L":[]},":ss":{"SS":["a"]}}"#;
+    let cases: &[(&str, &str)] = &[
+        ("SET a = :s, b = :n, c = :l ADD d :ss", "OK"),
+        (
+            "SET a = :s SET b = :n",
+            r#"Invalid UpdateExpression: The "SET" section can only be used once in an update expression;"#,
+        ),
+        (
+            "SET a = :s, a.b = :n",
+            "Invalid UpdateExpression: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [a], path two: [a, b]",
+        ),
+        (
+            "SET a = :s, a = :n",
+            "Invalid UpdateExpression: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [a], path two: [a]",
+        ),
+        (
+            "SET a.b = :s, a[1] = :n",
+            "Invalid UpdateExpression: Two document paths conflict with each other; must remove or rewrite one of these paths; path one: [a, b], path two: [a, [1]]",
+        ),
+        (
+            "REMOVE a, a, b",
+            "Invalid UpdateExpression: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [a], path two: [b]",
+        ),
+        (
+            "SET a = :s + :n",
+            "Invalid UpdateExpression: Incorrect operand type for operator or function; operator or function: +, operand type: S",
+        ),
+        (
+            "SET a = list_append(:l, :s)",
+            "Invalid UpdateExpression: Incorrect operand type for operator or function; operator or function: list_append, operand type: S",
+        ),
+        (
+            "SET a = size(b)",
+            "Invalid UpdateExpression: The function is not allowed in an update expression; function: size",
+        ),
+        (
+            "SET a = if_not_exists(:s, :n)",
+            "Invalid UpdateExpression: Operator or function requires a document path; operator or function: if_not_exists",
+        ),
+        (
+            "ADD a :s",
+            "Invalid UpdateExpression: Incorrect operand type for operator or function; operator: ADD, operand type: STRING, typeSet: ALLOWED_FOR_ADD_OPERAND",
+        ),
+        (
+            "DELETE a :n",
+            "Invalid UpdateExpression: Incorrect operand type for operator or function; operator: DELETE, operand type: NUMBER, typeSet: ALLOWED_FOR_DELETE_OPERAND",
+        ),
+        (
+            "SET a = b + c + d",
+            r#"Invalid UpdateExpression: Syntax error; token: "+", near: "c + d""#,
+        ),
+        (
+            "SET a = ((b))",
+            "Invalid UpdateExpression: The expression has redundant parentheses;",
+        ),
+        (
+            "",
+            "Invalid UpdateExpression: The expression can not be empty;",
+        ),
+    ];
+    for (src, want) in cases {
+        assert_eq!(check_update_parse(src, v), *want, "{src}");
+    }
+    let long = format!("SET a = {}", "b".repeat(4089));
+    assert_eq!(
+        check_update_parse(&long, ""),
+        "Invalid UpdateExpression: Expression size has exceeded the maximum allowed size;"
+    );
+}
+
+/// Evaluates `cond` on `item` with the given values.
+fn eval(item_json: &str, cond: &str, v: &str) -> bool {
+    let v = values(v);
+    let mut attrs = ExpressionAttributes::new(None, v.as_ref());
+    let cond = parse_condition(cond, ExpressionKind::Condition, &mut attrs).unwrap();
+    cond.evaluate(&item(item_json))
 }
 
 #[test]
 fn evaluates_conditions() {
-    let it = item(
-        r#"{"s":{"S":"abc"},"n":{"N":"5"},"l":{"L":[{"N":"1"},{"S":"x"}]},"ss":{"SS":["a","b"]}}"#,
-    );
-    let v = values(r#"{":s":{"S":"ab"},":n":{"N":"5.0"},":x":{"S":"x"},":a":{"S":"a"}}"#);
+    let it = r#"{"s":{"S":"abc"},"n":{"N":"5"},"b":{"B":"AQID"},"l":{"L":[{"N":"1"},{"S":"x"}]},
+        "m":{"M":{"k":{"L":[{"S":"deep"}]}}},"ss":{"SS":["a","b"]},"ns":{"NS":["1","2"]},
+        "e":{"S":"é😀"},"t":{"BOOL":true}}"#;
+    let v = r#"{":s":{"S":"ab"},":n":{"N":"5.0"},":x":{"S":"x"},":a":{"S":"a"},":one":{"N":"1"},
+        ":b1":{"B":"AQ=="},":ba":{"SS":["b","a"]},":deep":{"S":"deep"},":three":{"N":"3"},
+        ":t":{"BOOL":true},":l":{"L":[{"N":"1.0"},{"S":"x"}]},":S":{"S":"S"},":z":{"S":"z"}}"#;
     let cases: &[(&str, bool)] = &[
+        // Numbers compare numerically, strings by bytes, binaries unsigned.
         ("n = :n", true),
+        ("n > :one AND s > :s AND s < :z", true),
+        ("b > :b1", true),
+        // Different types are unequal and unordered, never an error.
+        ("n = :s", false),
+        ("n <> :s", true),
+        ("s < :one", false),
+        ("t = :t", true),
+        // A missing attribute: comparisons false, <> true.
+        ("nope = :one", false),
+        ("nope <> :one", true),
+        ("NOT nope = :one", true),
+        ("nope BETWEEN :one AND :three", false),
+        ("nope IN (:one)", false),
+        // Sets compare as sets, lists element by element (numbers numerically).
+        ("ss = :ba", true),
+        ("l = :l", true),
+        ("n BETWEEN :one AND :n", true),
+        ("n IN (:s, :n)", true),
         ("begins_with(s, :s)", true),
-        ("contains(l, :x) AND contains(ss, :a)", true),
-        ("size(s) = :n OR s < :s", false),
-        ("NOT attribute_exists(nope)", true),
+        ("begins_with(b, :b1)", true),
+        ("begins_with(n, :s)", false),
+        (
+            "contains(s, :s) AND contains(ss, :a) AND contains(l, :x) AND contains(ns, :one)",
+            true,
+        ),
+        ("contains(b, :b1)", true),
+        ("contains(ss, :one)", false),
+        ("contains(m.k, :deep)", true),
+        (
+            "size(s) = :three AND size(l) < :three AND size(ss) > :one",
+            true,
+        ),
+        // size counts UTF-16 units of strings.
+        ("size(e) = :three", true),
+        ("size(n) = :one", false),
+        ("attribute_type(s, :S)", true),
+        (
+            "attribute_exists(m.k[0]) AND attribute_not_exists(m.k[1])",
+            true,
+        ),
+        ("s = :s OR n = :n AND NOT nope = :one", true),
+        ("(s = :s OR n = :n) AND nope = :one", false),
     ];
     for (src, want) in cases {
-        let mut attrs = ExpressionAttributes::new(None, v.as_ref());
-        let cond = parse_condition(src, ExpressionKind::Condition, &mut attrs).unwrap();
-        assert_eq!(cond.evaluate(&it), *want, "{src}");
+        assert_eq!(eval(it, src, v), *want, "{src}");
+    }
+    // An absent item is an empty one.
+    assert!(eval("", "attribute_not_exists(a)", ""));
+}
+
+/// Applies `update` to `item_json`; the new item as JSON, or the error text.
+fn check_update(item_json: &str, update: &str, v: &str) -> String {
+    let v = values(v);
+    let mut attrs = ExpressionAttributes::new(None, v.as_ref());
+    let update = parse_update(update, &mut attrs).unwrap();
+    let mut it = item(item_json);
+    match update.apply(&mut it) {
+        Ok(_) => to_json(&it),
+        Err(e) => e.message,
     }
 }
 
 #[test]
 fn applies_updates() {
-    let mut it = item(r#"{"l":{"L":[{"S":"a"},{"S":"b"},{"S":"c"}]},"n":{"N":"1"}}"#);
-    let v = values(r#"{":x":{"S":"x"},":one":{"N":"1"}}"#);
+    let list = r#"{"l":{"L":[{"S":"a"},{"S":"b"},{"S":"c"},{"S":"d"}]}}"#;
+    let v = r#"{":x":{"S":"x"},":y":{"S":"y"}}"#;
+    let cases: &[(&str, &str, &str)] = &[
+        // REMOVE of several indexes of one list uses the old indexes.
+        (
+            list,
+            "REMOVE l[0], l[2]",
+            r#"{"l":{"L":[{"S":"b"},{"S":"d"}]}}"#,
+        ),
+        (
+            list,
+            "REMOVE l[3], l[1], l[9]",
+            r#"{"l":{"L":[{"S":"a"},{"S":"c"}]}}"#,
+        ),
+        (
+            list,
+            "SET l[2] = :x REMOVE l[0]",
+            r#"{"l":{"L":[{"S":"b"},{"S":"x"},{"S":"d"}]}}"#,
+        ),
+        // SET past the end appends, in index order.
+        (
+            list,
+            "SET l[9] = :x, l[7] = :y",
+            r#"{"l":{"L":[{"S":"a"},{"S":"b"},{"S":"c"},{"S":"d"},{"S":"y"},{"S":"x"}]}}"#,
+        ),
+        // An index the list did not have is not removed, even when an append fills it.
+        (
+            list,
+            "SET l[5] = :x REMOVE l[4]",
+            r#"{"l":{"L":[{"S":"a"},{"S":"b"},{"S":"c"},{"S":"d"},{"S":"x"}]}}"#,
+        ),
+        (
+            list,
+            "SET l[0] = :x, l[5] = :y REMOVE l[4]",
+            r#"{"l":{"L":[{"S":"x"},{"S":"b"},{"S":"c"},{"S":"d"},{"S":"y"}]}}"#,
+        ),
+        (
+            list,
+            "SET m.k = :x",
+            "The document path provided in the update expression is invalid for update",
+        ),
+        (
+            list,
+            "SET l.k = :x",
+            "The document path provided in the update expression is invalid for update",
+        ),
+        (
+            list,
+            "REMOVE nope.k",
+            "The document path provided in the update expression is invalid for update",
+        ),
+        (list, "REMOVE nope, l[10]", list),
+        (
+            list,
+            "SET x = nope",
+            "The provided expression refers to an attribute that does not exist in the item",
+        ),
+        (
+            list,
+            "SET x = l[1], l[1] = :x",
+            r#"{"l":{"L":[{"S":"a"},{"S":"x"},{"S":"c"},{"S":"d"}]},"x":{"S":"b"}}"#,
+        ),
+    ];
+    for (it, update, want) in cases {
+        assert_eq!(check_update(it, update, v), *want, "{update}");
+    }
+
+    let it = r#"{"n":{"N":"5"},"s":{"S":"x"},"ss":{"SS":["a","b"]},"ns":{"NS":["1","2"]},
+        "l":{"L":[{"N":"1"}]}}"#;
+    let v = r#"{":one":{"N":"1"},":half":{"N":"0.5"},":ss":{"SS":["b","c"]},":ab":{"SS":["a","b"]},
+        ":ns":{"NS":["2"]},":l":{"L":[{"N":"2"}]},":s":{"S":"y"},":big":{"N":"9E+125"}}"#;
+    let cases: &[(&str, &str)] = &[
+        ("ADD n :half", r#""n":{"N":"5.5"}"#),
+        ("ADD fresh :one", r#""fresh":{"N":"1"}"#),
+        ("ADD ss :ss", r#""ss":{"SS":["a","b","c"]}"#),
+        ("ADD newset :ss", r#""newset":{"SS":["b","c"]}"#),
+        ("DELETE ss :ss", r#""ss":{"SS":["a"]}"#),
+        ("DELETE ns :ns", r#""ns":{"NS":["1"]}"#),
+        ("SET n = n - :half", r#""n":{"N":"4.5"}"#),
+        (
+            "SET l = list_append(l, :l)",
+            r#""l":{"L":[{"N":"1"},{"N":"2"}]}"#,
+        ),
+        (
+            "SET l = list_append(:l, l)",
+            r#""l":{"L":[{"N":"2"},{"N":"1"}]}"#,
+        ),
+        (
+            "SET x = if_not_exists(x, :one), n = if_not_exists(n, :one)",
+            r#""x":{"N":"1"}"#,
+        ),
+        ("SET s = if_not_exists(s, :s)", r#""s":{"S":"x"}"#),
+    ];
+    for (update, want) in cases {
+        let got = check_update(it, update, v);
+        assert!(got.contains(want), "{update}: {got}");
+    }
+    // Removing the last elements of a set removes the attribute.
+    assert!(!check_update(it, "DELETE ss :ab", v).contains("\"ss\""));
+    let errors: &[(&str, &str)] = &[
+        (
+            "SET s = s + :one",
+            "An operand in the update expression has an incorrect data type",
+        ),
+        (
+            "ADD s :one",
+            "An operand in the update expression has an incorrect data type",
+        ),
+        (
+            "ADD ss :ns",
+            "An operand in the update expression has an incorrect data type",
+        ),
+        (
+            "DELETE n :ns",
+            "An operand in the update expression has an incorrect data type",
+        ),
+        (
+            "SET l = list_append(l, s)",
+            "An operand in the update expression has an incorrect data type",
+        ),
+        (
+            "SET n = nope + :one",
+            "The provided expression refers to an attribute that does not exist in the item",
+        ),
+        (
+            "SET n = if_not_exists(n, nope)",
+            "The provided expression refers to an attribute that does not exist in the item",
+        ),
+        (
+            "SET n = :big + :big",
+            "Number overflow. Attempting to store a number with magnitude larger than supported range",
+        ),
+    ];
+    for (update, want) in errors {
+        assert_eq!(check_update(it, update, v), *want, "{update}");
+    }
+}
+
+#[test]
+fn update_reports_written_paths_and_key_attributes() {
+    let v = values(r#"{":x":{"S":"x"}}"#);
     let mut attrs = ExpressionAttributes::new(None, v.as_ref());
-    let update = parse_update("SET l[2] = :x, n = n + :one REMOVE l[0]", &mut attrs).unwrap();
-    attrs.finish().unwrap();
-    update.apply(&mut it).unwrap();
+    let update = parse_update("SET m.q = :x, l[5] = :x REMOVE gone", &mut attrs).unwrap();
+    let old =
+        item(r#"{"m":{"M":{"z":{"S":"w"}}},"l":{"L":[]},"gone":{"S":"g"},"extra":{"S":"o"}}"#);
+    let mut new = old.clone();
+    let paths = update.apply(&mut new).unwrap();
+    assert_eq!(paths.paths().len(), 3);
+    // DynamoDB Local's UPDATED_OLD / UPDATED_NEW: whole top-level attributes whose written
+    // path resolves.
+    assert_eq!(to_json(&paths.project(&old)), r#"{"gone":{"S":"g"}}"#);
     assert_eq!(
-        to_json(&it),
-        r#"{"l":{"L":[{"S":"b"},{"S":"x"}]},"n":{"N":"2"}}"#
+        to_json(&paths.project(&new)),
+        r#"{"m":{"M":{"q":{"S":"x"},"z":{"S":"w"}}}}"#
     );
-}
 
-#[test]
-fn projects_items() {
-    let it = item(
-        r#"{"l":{"L":[{"S":"a"},{"M":{"x":{"S":"1"},"y":{"S":"2"}}},{"S":"c"},{"L":[{"S":"d0"},{"S":"d1"}]}]},"s":{"S":"str"}}"#,
-    );
-    let mut attrs = ExpressionAttributes::none();
-    let projection = parse_projection("l[3][1], l[1].y, s.x", &mut attrs).unwrap();
-    assert_eq!(
-        to_json(&projection.apply(&it)),
-        r#"{"l":{"L":[{"M":{"y":{"S":"2"}}},{"L":[{"S":"d1"}]}]}}"#
-    );
-}
-
-#[test]
-fn key_conditions() {
     let schema = KeySchema {
         partition: KeyAttribute {
             name: "pk".into(),
@@ -149,11 +542,114 @@ fn key_conditions() {
             attribute_type: ScalarType::N,
         }),
     };
-    let v = values(r#"{":p":{"S":"a"},":s":{"N":"1"}}"#);
-    let mut attrs = ExpressionAttributes::new(None, v.as_ref());
-    let kc = parse_key_condition("pk = :p AND sk > :s", &mut attrs, &schema).unwrap();
-    assert_eq!(kc.partition, av(r#"{"S":"a"}"#));
-    assert_eq!(kc.sort, Some(SortCondition::Gt(av(r#"{"N":"1"}"#))));
+    let mut attrs = ExpressionAttributes::none();
+    let update = parse_update("REMOVE sk, pk.x, extra", &mut attrs).unwrap();
+    assert_eq!(
+        update.check_keys(&schema).unwrap_err().message,
+        "One or more parameter values were invalid: Cannot update attribute pk. This attribute is part of the key"
+    );
+    let update = parse_update("REMOVE extra", &mut attrs).unwrap();
+    assert!(update.check_keys(&schema).is_ok());
+}
+
+#[test]
+fn projects_items() {
+    let it = item(
+        r#"{"l":{"L":[{"S":"a"},{"M":{"x":{"S":"1"},"y":{"S":"2"}}},{"S":"c"},{"L":[{"S":"d0"},{"S":"d1"}]}]},"s":{"S":"str"},"m":{"M":{"k":{"S":"v"}}}}"#,
+    );
+    let cases: &[(&str, &str)] = &[
+        (
+            "l[3][1], l[1].y, s.x",
+            r#"{"l":{"L":[{"M":{"y":{"S":"2"}}},{"L":[{"S":"d1"}]}]}}"#,
+        ),
+        ("s, m", r#"{"m":{"M":{"k":{"S":"v"}}},"s":{"S":"str"}}"#),
+        ("m.nope, l[9], nope", "{}"),
+        (
+            "m.k, l[0]",
+            r#"{"l":{"L":[{"S":"a"}]},"m":{"M":{"k":{"S":"v"}}}}"#,
+        ),
+    ];
+    for (src, want) in cases {
+        let mut attrs = ExpressionAttributes::none();
+        let projection = parse_projection(src, &mut attrs).unwrap();
+        assert_eq!(to_json(&projection.apply(&it)), *want, "{src}");
+    }
+    let mut attrs = ExpressionAttributes::none();
+    let projection = parse_projection("m.k, s, m.j", &mut attrs).unwrap();
+    assert_eq!(projection.top_level_names().collect::<Vec<_>>(), ["m", "s"]);
+}
+
+#[test]
+fn key_conditions() {
+    let v = values(r#"{":p":{"S":"a"},":s":{"N":"1"},":t":{"N":"2"},":x":{"S":"x"}}"#);
+    let schema = schema("ttt");
+    let cases: &[(&str, Result<(AttributeValue, Option<SortCondition>), &str>)] = &[
+        (
+            "pk = :p AND sk > :s",
+            Ok((
+                av(r#"{"S":"a"}"#),
+                Some(SortCondition::Gt(av(r#"{"N":"1"}"#))),
+            )),
+        ),
+        (
+            ":s < sk AND :p = pk",
+            Ok((
+                av(r#"{"S":"a"}"#),
+                Some(SortCondition::Gt(av(r#"{"N":"1"}"#))),
+            )),
+        ),
+        (
+            "pk = :p AND sk BETWEEN :s AND :t",
+            Ok((
+                av(r#"{"S":"a"}"#),
+                Some(SortCondition::Between(
+                    av(r#"{"N":"1"}"#),
+                    av(r#"{"N":"2"}"#),
+                )),
+            )),
+        ),
+        ("pk = :p", Ok((av(r#"{"S":"a"}"#), None))),
+        (
+            "sk = :s",
+            Err("Query condition missed key schema element: pk"),
+        ),
+        (
+            "pk = :p AND x = :s",
+            Err("Query condition missed key schema element: sk"),
+        ),
+        ("pk < :p", Err("Query key condition not supported")),
+        (
+            "pk = :p OR sk = :s",
+            Err("Invalid operator used in KeyConditionExpression: OR"),
+        ),
+        (
+            "pk = :p AND sk = :s AND sk = :t",
+            Err("KeyConditionExpressions must only contain one condition per key"),
+        ),
+        (
+            "pk = :p AND sk = :x",
+            Err(
+                "One or more parameter values were invalid: Condition parameter type does not match schema type",
+            ),
+        ),
+        (
+            "pk.a = :p",
+            Err(
+                "Key attributes must be scalars; list random access '[]' and map lookup '.' are not allowed: Key: pk",
+            ),
+        ),
+        (
+            "pk = :p AND size(sk) = :s",
+            Err("KeyConditionExpressions cannot contain nested operations"),
+        ),
+    ];
+    for (src, want) in cases {
+        let mut attrs = ExpressionAttributes::new(None, v.as_ref());
+        let got = parse_key_condition(src, &mut attrs, &schema)
+            .map(|kc| (kc.partition, kc.sort))
+            .map_err(|e| e.message);
+        assert_eq!(got, want.clone().map_err(str::to_owned), "{src}");
+    }
 }
 
 /// A corpus recorded from DynamoDB Local: a first line with the placeholder maps, then one

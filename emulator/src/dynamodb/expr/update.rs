@@ -70,20 +70,20 @@ impl UpdatedPaths {
 }
 
 impl UpdateExpression {
-    /// Fails if an action writes a key attribute (or inside one), with the service's text.
+    /// Fails if an action writes a key attribute (or inside one), with the service's text;
+    /// the partition key is named first.
     pub fn check_keys(&self, schema: &KeySchema) -> Result<()> {
-        match self
-            .actions()
-            .iter()
-            .find(|a| schema.is_key_attribute(a.path().head()))
-        {
-            Some(action) => Err(DynamoError::validation(format!(
-                "One or more parameter values were invalid: Cannot update attribute {}. This \
-                 attribute is part of the key",
-                action.path().head()
-            ))),
-            None => Ok(()),
+        let keys = std::iter::once(&schema.partition).chain(&schema.sort);
+        for key in keys {
+            if self.actions().iter().any(|a| a.path().head() == key.name) {
+                return Err(DynamoError::validation(format!(
+                    "One or more parameter values were invalid: Cannot update attribute {}. \
+                     This attribute is part of the key",
+                    key.name
+                )));
+            }
         }
+        Ok(())
     }
 
     /// Applies the update to `item` (an absent item is its key attributes alone). On error
