@@ -583,7 +583,8 @@ fn projects_items() {
 fn key_conditions() {
     let v = values(r#"{":p":{"S":"a"},":s":{"N":"1"},":t":{"N":"2"},":x":{"S":"x"}}"#);
     let schema = schema("ttt");
-    let cases: &[(&str, Result<(AttributeValue, Option<SortCondition>), &str>)] = &[
+    type Expected = Result<(AttributeValue, Option<SortCondition>), &'static str>;
+    let cases: &[(&str, Expected)] = &[
         (
             "pk = :p AND sk > :s",
             Ok((
