@@ -61,6 +61,8 @@ mod reserved;
 mod update;
 
 #[cfg(test)]
+mod proptests;
+#[cfg(test)]
 mod tests;
 
 pub use ast::{
