@@ -1,7 +1,7 @@
 """Creates the `bench` table on a DynamoDB endpoint and loads ITEMS items of 200 bytes.
 
-Plain HTTP with a fixed SigV4-shaped header: the emulators compared here don't verify
-signatures, so no SDK is needed.
+Plain HTTP with fixed SigV4-shaped headers (some peers insist on X-Amz-Date but none verify
+signatures), so no SDK is needed.
 """
 import json
 import sys
@@ -13,6 +13,7 @@ endpoint, items = sys.argv[1], int(sys.argv[2])
 HEADERS = {
     "Content-Type": "application/x-amz-json-1.0",
     "Authorization": "AWS4-HMAC-SHA256 Credential=AKIDBENCH/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0",
+    "X-Amz-Date": "20260101T000000Z",
 }
 
 
