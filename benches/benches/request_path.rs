@@ -19,6 +19,7 @@ fn request(operation: &str, body: String) -> Request<Body> {
             "authorization",
             "AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0",
         )
+        .header("x-amz-date", "20260101T000000Z")
         .body(Body::from(body))
         .unwrap()
 }

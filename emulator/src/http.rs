@@ -8,6 +8,7 @@ use std::time::Instant;
 
 use axum::Router;
 use axum::body::{Body, Bytes};
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, Response, StatusCode, header};
 use axum::routing::{get, post};
@@ -33,19 +34,44 @@ pub fn router(state: Arc<AppState>) -> Router {
 async fn aws_json(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Response<Body> {
     let started = Instant::now();
+    let body = match body {
+        Ok(body) => body,
+        // Past the size limit the front end answers 413 with an empty body.
+        Err(rejection) => {
+            return Response::builder()
+                .status(rejection.status())
+                .body(Body::empty())
+                .expect("static response");
+        }
+    };
     let Some(target) = headers.get(HEADER_TARGET).and_then(|v| v.to_str().ok()) else {
         return unknown_operation();
     };
-    let region = aws::region_from_headers(&headers).unwrap_or(&state.config.region);
-    match target.split_once('.') {
-        Some((dynamodb::TARGET_PREFIX, operation)) => {
-            dynamodb::handle(&state, region, operation, body, started).await
-        }
-        _ => unknown_operation(),
+    let Some((dynamodb::TARGET_PREFIX, operation)) = target.split_once('.') else {
+        return unknown_operation();
+    };
+    let region = match aws::signed_region(&headers) {
+        Ok(region) => region.unwrap_or(&state.config.region),
+        Err(failure) => return refused(&failure, &body),
+    };
+    dynamodb::handle(&state, region, operation, body, started).await
+}
+
+/// An unsigned request is refused, except that a body that isn't JSON at all is reported as
+/// such first: the service parses before it looks at the signature.
+fn refused(failure: &aws::AuthFailure, body: &[u8]) -> Response<Body> {
+    if serde_json::from_slice::<serde::de::IgnoredAny>(body).is_err() {
+        return aws::error_response(
+            400,
+            "com.amazon.coral.service#SerializationException",
+            "",
+            true,
+        );
     }
+    aws::error_response(400, failure.type_name(), failure.message(), true)
 }
 
 /// A missing `X-Amz-Target` or one naming no service here: the answer the AWS front end

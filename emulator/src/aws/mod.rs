@@ -32,16 +32,81 @@ fn push_base32(out: &mut String, mut value: u128, digits: usize) {
     }
 }
 
-/// The region named in a SigV4 `Authorization` header's credential scope
-/// (`Credential=AKID/20260101/us-west-2/dynamodb/aws4_request`), if any.
-pub fn region_from_headers(headers: &HeaderMap) -> Option<&str> {
-    let auth = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let scope = auth.split("Credential=").nth(1)?;
-    let scope = scope.split([',', ' ']).next()?;
-    let mut parts = scope.split('/');
-    let _access_key = parts.next()?;
-    let _date = parts.next()?;
-    parts.next().filter(|r| !r.is_empty())
+/// Why a request's signature header was refused before any signature math.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuthFailure {
+    /// No `Authorization` header, or not a SigV4 one.
+    Missing,
+    /// A SigV4 header lacking parts; the message lists them as the service does.
+    Incomplete(String),
+}
+
+impl AuthFailure {
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            AuthFailure::Missing => "com.amazon.coral.service#MissingAuthenticationTokenException",
+            AuthFailure::Incomplete(_) => "com.amazon.coral.service#IncompleteSignatureException",
+        }
+    }
+
+    pub fn message(&self) -> &str {
+        match self {
+            AuthFailure::Missing => "Request is missing Authentication Token",
+            AuthFailure::Incomplete(message) => message,
+        }
+    }
+}
+
+/// Checks that a request carries a complete SigV4 `Authorization` header, as the AWS front
+/// end does before anything else, and returns the region of its credential scope
+/// (`Credential=AKID/20260101/us-west-2/dynamodb/aws4_request`). Signatures themselves are
+/// not verified: any credentials are accepted.
+pub fn signed_region(headers: &HeaderMap) -> Result<Option<&str>, AuthFailure> {
+    let auth = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|a| a.starts_with("AWS4-"))
+        .ok_or(AuthFailure::Missing)?;
+    let mut credential = None;
+    let mut signature = false;
+    let mut signed_headers = false;
+    let params = auth.split_once(' ').map_or("", |(_, rest)| rest);
+    for param in params.split(',') {
+        match param.trim().split_once('=') {
+            Some(("Credential", v)) if !v.is_empty() => credential = Some(v),
+            Some(("Signature", v)) if !v.is_empty() => signature = true,
+            Some(("SignedHeaders", v)) if !v.is_empty() => signed_headers = true,
+            _ => {}
+        }
+    }
+    let has_date = headers.contains_key("x-amz-date") || headers.contains_key(header::DATE);
+    if credential.is_none() || !signature || !signed_headers || !has_date {
+        let mut message = String::new();
+        for (present, name) in [
+            (credential.is_some(), "Credential"),
+            (signature, "Signature"),
+            (signed_headers, "SignedHeaders"),
+        ] {
+            if !present {
+                message.push_str(&format!(
+                    "Authorization header requires '{name}' parameter. "
+                ));
+            }
+        }
+        if !has_date {
+            message.push_str(
+                "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. ",
+            );
+        }
+        message.push_str("Authorization=");
+        message.push_str(auth);
+        return Err(AuthFailure::Incomplete(message));
+    }
+    let mut scope = credential.unwrap_or_default().split('/');
+    let _access_key = scope.next();
+    let _date = scope.next();
+    Ok(scope.next().filter(|r| !r.is_empty()))
 }
 
 /// A JSON 1.0 response with a fresh request id; `with_crc32` adds DynamoDB's checksum header.
@@ -95,16 +160,43 @@ mod tests {
         );
     }
 
+    fn signed(auth: &'static str, date: bool) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::AUTHORIZATION, HeaderValue::from_static(auth));
+        if date {
+            headers.insert("x-amz-date", HeaderValue::from_static("20260101T000000Z"));
+        }
+        headers
+    }
+
     #[test]
     fn region_comes_from_the_credential_scope() {
-        let mut headers = HeaderMap::new();
-        headers.insert(
-            header::AUTHORIZATION,
-            HeaderValue::from_static(
-                "AWS4-HMAC-SHA256 Credential=AKID/20260101/eu-west-1/dynamodb/aws4_request, SignedHeaders=host, Signature=abc",
-            ),
+        let headers = signed(
+            "AWS4-HMAC-SHA256 Credential=AKID/20260101/eu-west-1/dynamodb/aws4_request, SignedHeaders=host, Signature=abc",
+            true,
         );
-        assert_eq!(region_from_headers(&headers), Some("eu-west-1"));
-        assert_eq!(region_from_headers(&HeaderMap::new()), None);
+        assert_eq!(signed_region(&headers), Ok(Some("eu-west-1")));
+    }
+
+    #[test]
+    fn a_missing_or_foreign_authorization_is_a_missing_token() {
+        assert_eq!(signed_region(&HeaderMap::new()), Err(AuthFailure::Missing));
+        let basic = signed("Basic dXNlcjpwYXNz", true);
+        assert_eq!(signed_region(&basic), Err(AuthFailure::Missing));
+    }
+
+    #[test]
+    fn an_incomplete_signature_names_every_missing_part() {
+        let headers = signed(
+            "AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/dynamodb/aws4_request",
+            false,
+        );
+        let Err(AuthFailure::Incomplete(message)) = signed_region(&headers) else {
+            panic!("expected an incomplete signature");
+        };
+        assert_eq!(
+            message,
+            "Authorization header requires 'Signature' parameter. Authorization header requires 'SignedHeaders' parameter. Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. Authorization=AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/dynamodb/aws4_request"
+        );
     }
 }

@@ -444,9 +444,20 @@ fn dechunk(mut rest: &[u8]) -> Vec<u8> {
     }
 }
 
-/// A DynamoDB JSON 1.0 POST of `body` for `target` (`DynamoDB_20120810.Op`), unsigned.
+/// The SigV4 headers an SDK sends, with a signature nobody checks.
+pub const SIGV4_HEADERS: [(&str, &str); 2] = [
+    (
+        "Authorization",
+        "AWS4-HMAC-SHA256 Credential=AKIDTEST/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host;x-amz-date, Signature=0",
+    ),
+    ("X-Amz-Date", "20260101T000000Z"),
+];
+
+/// A DynamoDB JSON 1.0 POST of `body` for `target` (`DynamoDB_20120810.Op`), with
+/// SigV4-shaped headers.
 pub async fn post_target(addr: SocketAddr, target: Option<&str>, body: &[u8]) -> RawResponse {
     let mut headers = vec![("Content-Type", "application/x-amz-json-1.0")];
+    headers.extend(SIGV4_HEADERS);
     if let Some(t) = target {
         headers.push(("X-Amz-Target", t));
     }

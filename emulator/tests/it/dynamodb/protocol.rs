@@ -222,3 +222,65 @@ async fn unknown_paths_and_methods_are_not_served() {
         r.status
     );
 }
+
+#[tokio::test]
+async fn unsigned_requests_are_missing_an_authentication_token() {
+    let h = harness().await;
+    let headers = [
+        ("Content-Type", "application/x-amz-json-1.0"),
+        ("X-Amz-Target", "DynamoDB_20120810.ListTables"),
+    ];
+    let r = raw_request(h.addr(), "POST", "/", &headers, b"{}").await;
+    assert_eq!(r.status, 400);
+    assert_eq!(
+        r.json(),
+        serde_json::json!({
+            "__type": "com.amazon.coral.service#MissingAuthenticationTokenException",
+            "message": "Request is missing Authentication Token",
+        })
+    );
+}
+
+#[tokio::test]
+async fn a_signature_without_a_date_is_incomplete() {
+    let h = harness().await;
+    let auth = "AWS4-HMAC-SHA256 Credential=AKIDTEST/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0";
+    let headers = [
+        ("Content-Type", "application/x-amz-json-1.0"),
+        ("X-Amz-Target", "DynamoDB_20120810.ListTables"),
+        ("Authorization", auth),
+    ];
+    let r = raw_request(h.addr(), "POST", "/", &headers, b"{}").await;
+    assert_eq!(r.status, 400);
+    assert_eq!(
+        r.json(),
+        serde_json::json!({
+            "__type": "com.amazon.coral.service#IncompleteSignatureException",
+            "message": format!("Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. Authorization={auth}"),
+        })
+    );
+}
+
+#[tokio::test]
+async fn malformed_json_is_reported_before_a_missing_signature() {
+    let h = harness().await;
+    let headers = [
+        ("Content-Type", "application/x-amz-json-1.0"),
+        ("X-Amz-Target", "DynamoDB_20120810.ListTables"),
+    ];
+    let r = raw_request(h.addr(), "POST", "/", &headers, b"{\"TableName\":").await;
+    assert_eq!(r.status, 400);
+    assert_eq!(
+        r.json(),
+        serde_json::json!({ "__type": "com.amazon.coral.service#SerializationException" })
+    );
+}
+
+#[tokio::test]
+async fn bodies_over_16_mb_are_refused_with_413() {
+    let h = harness().await;
+    let body = vec![b' '; 16 * 1024 * 1024 + 1];
+    let r = post_target(h.addr(), Some("DynamoDB_20120810.ListTables"), &body).await;
+    assert_eq!(r.status, 413);
+    assert!(r.body.is_empty());
+}
