@@ -86,6 +86,12 @@ pub(crate) fn step<'a>(
     }
 }
 
+impl AsRef<Path> for Path {
+    fn as_ref(&self) -> &Path {
+        self
+    }
+}
+
 /// `a.b[2]`, names unquoted: for reading, not for sending (see [`super::ExpressionText`]).
 impl fmt::Display for Path {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

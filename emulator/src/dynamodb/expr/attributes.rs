@@ -190,6 +190,13 @@ fn check_names(names: &HashMap<String, String>) -> Option<DynamoError> {
             "ExpressionAttributeNames must not be empty",
         ));
     }
+    // The usual case, without ordering the keys.
+    if names
+        .iter()
+        .all(|(key, name)| valid_key(key, b'#') && !name.is_empty())
+    {
+        return None;
+    }
     for (key, name) in in_service_order(names) {
         if !valid_key(key, b'#') {
             return Some(DynamoError::validation(format!(
@@ -211,6 +218,9 @@ fn check_values(values: &HashMap<String, AttributeValue>) -> Option<DynamoError>
         return Some(DynamoError::validation(
             "ExpressionAttributeValues must not be empty",
         ));
+    }
+    if values.keys().all(|key| valid_key(key, b':')) {
+        return None;
     }
     in_service_order(values)
         .into_iter()

@@ -837,7 +837,7 @@ impl PathTree {
     }
 
     /// The children of `node` in the order the service's hash maps iterate them.
-    fn children_in_order(&self, paths: &[&Path], node: usize) -> Vec<usize> {
+    fn children_in_order<P: AsRef<Path>>(&self, paths: &[P], node: usize) -> Vec<usize> {
         let n = &self.nodes[node];
         let capacity = java::grown_capacity(n.children.len());
         let mut children: Vec<(usize, usize)> = n
@@ -846,7 +846,9 @@ impl PathTree {
             .enumerate()
             .map(|(i, ((p, d), child))| {
                 (
-                    java::bucket(element_hash(&paths[*p].0[*d]), capacity) * n.children.len() + i,
+                    java::bucket(element_hash(&paths[*p].as_ref().0[*d]), capacity)
+                        * n.children.len()
+                        + i,
                     *child,
                 )
             })
@@ -856,7 +858,7 @@ impl PathTree {
     }
 
     /// The paths below `node`, depth first in hash order.
-    fn collect(&self, paths: &[&Path], node: usize, out: &mut Vec<usize>) {
+    fn collect<P: AsRef<Path>>(&self, paths: &[P], node: usize, out: &mut Vec<usize>) {
         if let Some(end) = self.nodes[node].end {
             out.push(end);
         }
@@ -866,7 +868,7 @@ impl PathTree {
     }
 
     /// The first path below `node` in the order the service's hash maps iterate.
-    fn first_path(&self, paths: &[&Path], mut node: usize) -> usize {
+    fn first_path<P: AsRef<Path>>(&self, paths: &[P], mut node: usize) -> usize {
         loop {
             let n = &self.nodes[node];
             if let Some(end) = n.end {
@@ -878,7 +880,10 @@ impl PathTree {
                 .iter()
                 .enumerate()
                 .min_by_key(|(i, ((p, d), _))| {
-                    (java::bucket(element_hash(&paths[*p].0[*d]), capacity), *i)
+                    (
+                        java::bucket(element_hash(&paths[*p].as_ref().0[*d]), capacity),
+                        *i,
+                    )
                 })
                 .map(|(_, c)| *c)
                 .expect("a node without an end has children");
@@ -890,27 +895,37 @@ impl PathTree {
     /// a prefix of the other; they conflict when they index one value both as a map and as
     /// a list. A clash names `paths[i]` and the first path, in hash order, below the tree
     /// node where it happens.
-    fn merge(&mut self, paths: &[&Path], i: usize, kind: ExpressionKind) -> Result<()> {
-        let path = &paths[i].0;
+    fn merge<P: AsRef<Path>>(&mut self, paths: &[P], i: usize, kind: ExpressionKind) -> Result<()> {
+        let path = &paths[i].as_ref().0;
         let is_index = |e: &PathElement| matches!(e, PathElement::Index(_));
         let mut node = 0;
         for (depth, element) in path.iter().enumerate() {
             let n = &self.nodes[node];
             if let Some(&((p, d), _)) = n.children.first()
-                && is_index(&paths[p].0[d]) != is_index(element)
+                && is_index(&paths[p].as_ref().0[d]) != is_index(element)
             {
                 let two = self.first_path(paths, node);
-                return Err(clash(kind, "conflict", paths[i], paths[two]));
+                return Err(clash(
+                    kind,
+                    "conflict",
+                    paths[i].as_ref(),
+                    paths[two].as_ref(),
+                ));
             }
             match n
                 .children
                 .iter()
-                .find(|((p, d), _)| paths[*p].0[*d] == *element)
+                .find(|((p, d), _)| paths[*p].as_ref().0[*d] == *element)
             {
                 Some(&(_, child)) => {
                     if depth + 1 == path.len() || self.nodes[child].end.is_some() {
                         let two = self.first_path(paths, node);
-                        return Err(clash(kind, "overlap", paths[i], paths[two]));
+                        return Err(clash(
+                            kind,
+                            "overlap",
+                            paths[i].as_ref(),
+                            paths[two].as_ref(),
+                        ));
                     }
                     node = child;
                 }
@@ -966,8 +981,7 @@ fn resolve_written_paths<'p>(
         if i + 1 == n {
             tree.add_chain(0, i, 0, paths[i].0.len());
         } else {
-            let refs: Vec<&Path> = paths.iter().collect();
-            tree.merge(&refs, i, resolver.kind)?;
+            tree.merge(&paths, i, resolver.kind)?;
         }
     }
     Ok(paths)

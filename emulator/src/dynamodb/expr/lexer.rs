@@ -159,24 +159,19 @@ fn word_end(bytes: &[u8], mut i: usize) -> usize {
 }
 
 fn keyword(word: &[u8]) -> Option<Tok> {
-    const KEYWORDS: [(&[u8], Tok); 9] = [
-        (b"AND", Tok::And),
-        (b"OR", Tok::Or),
-        (b"NOT", Tok::Not),
-        (b"BETWEEN", Tok::Between),
-        (b"IN", Tok::In),
-        (b"SET", Tok::Set),
-        (b"REMOVE", Tok::Remove),
-        (b"ADD", Tok::Add),
-        (b"DELETE", Tok::Delete),
-    ];
-    if word.len() > 7 {
-        return None;
-    }
-    KEYWORDS
-        .iter()
-        .find(|(kw, _)| kw.eq_ignore_ascii_case(word))
-        .map(|&(_, tok)| tok)
+    let is = |kw: &[u8]| word.eq_ignore_ascii_case(kw);
+    Some(match word.len() {
+        2 if is(b"OR") => Tok::Or,
+        2 if is(b"IN") => Tok::In,
+        3 if is(b"AND") => Tok::And,
+        3 if is(b"NOT") => Tok::Not,
+        3 if is(b"SET") => Tok::Set,
+        3 if is(b"ADD") => Tok::Add,
+        6 if is(b"REMOVE") => Tok::Remove,
+        6 if is(b"DELETE") => Tok::Delete,
+        7 if is(b"BETWEEN") => Tok::Between,
+        _ => return None,
+    })
 }
 
 /// "Invalid <Kind>: Syntax error; token: "<tok>", near: "<context>"".

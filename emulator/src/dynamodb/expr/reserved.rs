@@ -587,16 +587,17 @@ const RESERVED: &[&str] = &[
 
 /// Whether `name` is a reserved word, ignoring ASCII case. Allocation-free.
 pub fn is_reserved(name: &str) -> bool {
-    // The longest reserved word has 14 letters; anything longer, or with a byte that cannot
-    // be in a word, is not reserved.
-    if name.is_empty() || name.len() > 14 {
+    // The longest reserved word has 14 letters; reserved words are letters only.
+    let bytes = name.as_bytes();
+    if bytes.is_empty() || bytes.len() > 14 || !bytes.iter().all(u8::is_ascii_alphabetic) {
         return false;
     }
+    let mut upper = [0u8; 14];
+    let upper = &mut upper[..bytes.len()];
+    upper.copy_from_slice(bytes);
+    upper.make_ascii_uppercase();
     RESERVED
-        .binary_search_by(|word| {
-            word.bytes()
-                .cmp(name.bytes().map(|b| b.to_ascii_uppercase()))
-        })
+        .binary_search_by(|word| word.as_bytes().cmp(upper))
         .is_ok()
 }
 

@@ -21,7 +21,9 @@ use super::super::catalog::KeySchema;
 use super::super::error::{DynamoError, Result};
 use super::super::number::Number;
 use super::super::value::{AttributeValue, Item};
-use super::ast::{Path, PathElement, SetValue, UpdateAction, UpdateExpression, UpdateOperand};
+use super::ast::{
+    Path, PathElement, SetValue, UpdateAction, UpdateExpression, UpdateOperand, step,
+};
 
 fn missing_attribute() -> DynamoError {
     DynamoError::validation(
@@ -240,13 +242,16 @@ fn subtract(current: &AttributeValue, operand: &AttributeValue) -> Result<Option
 /// The parent of a written path must exist and hold a map (for `.name`) or a list (`[i]`).
 fn check_parent(path: &Path, item: &Item) -> Result<()> {
     let elements = path.elements();
-    if elements.len() < 2 {
+    let [PathElement::Attribute(first), middle @ .., last] = elements else {
         return Ok(());
+    };
+    let mut parent = item.get(first.as_str());
+    for element in middle {
+        parent = parent.and_then(|v| step(v, element));
     }
-    let parent = Path(elements[..elements.len() - 1].to_vec());
-    match (parent.get(item), elements.last()) {
-        (Some(AttributeValue::M(_)), Some(PathElement::Attribute(_)))
-        | (Some(AttributeValue::L(_)), Some(PathElement::Index(_))) => Ok(()),
+    match (parent, last) {
+        (Some(AttributeValue::M(_)), PathElement::Attribute(_))
+        | (Some(AttributeValue::L(_)), PathElement::Index(_)) => Ok(()),
         _ => Err(invalid_path()),
     }
 }
