@@ -5,11 +5,13 @@
 //!    (partition key first).
 //! 2. Each term of the top-level `AND`s, left to right: an operator other than `=`, `<`,
 //!    `<=`, `>`, `>=`, `BETWEEN`, `begins_with`; `size()`; no attribute, or a nested one, or
-//!    two attributes; the attribute not first in `BETWEEN` / `begins_with`.
-//! 3. Two terms on one attribute; more than two terms.
-//! 4. Against the schema: more terms than key attributes; a value of the wrong type; no
-//!    condition on the partition key; a partition-key condition other than `=`; a second
-//!    condition on something else than the sort key.
+//!    two attributes; the attribute not first in `BETWEEN` / `begins_with`; an attribute
+//!    that an earlier term already named.
+//! 3. More than two terms.
+//! 4. Against the schema: more terms than key attributes; no condition on the partition
+//!    key; a partition-key value of the wrong type; a partition-key condition other than
+//!    `=`; a second condition on something else than the sort key; a sort-key value of the
+//!    wrong type.
 //!
 //! One deliberate difference: DynamoDB Local says "Query condition missed key schema
 //! element"; the service names the element ("...: id"), and so do we.
@@ -195,21 +197,18 @@ pub(crate) fn key_condition(cond: &Condition, schema: &KeySchema) -> Result<KeyC
         }
     }
 
-    // 2.
+    // 2. and 3., term by term.
     let mut conditions = Vec::with_capacity(2);
     flatten(cond, &mut conditions);
-    let terms = conditions
-        .into_iter()
-        .map(term)
-        .collect::<Result<Vec<_>>>()?;
-
-    // 3.
-    for (i, t) in terms.iter().enumerate() {
-        if terms[..i].iter().any(|u| u.name == t.name) {
+    let mut terms: Vec<KeyTerm<'_>> = Vec::with_capacity(conditions.len());
+    for condition in conditions {
+        let t = term(condition)?;
+        if terms.iter().any(|u| u.name == t.name) {
             return Err(error(
                 "KeyConditionExpressions must only contain one condition per key",
             ));
         }
+        terms.push(t);
     }
     if terms.len() > 2 {
         return Err(error("Conditions can be of length 1 or 2 only"));
@@ -217,45 +216,46 @@ pub(crate) fn key_condition(cond: &Condition, schema: &KeySchema) -> Result<KeyC
 
     // 4.
     let not_supported = || error("Query key condition not supported");
-    if terms.len() > keys.len() {
-        return Err(not_supported());
-    }
-    for t in &terms {
-        if let Some((_, key_type)) = keys.iter().find(|(k, _)| *k == t.name)
-            && values(&t.sort)
-                .into_iter()
-                .flatten()
-                .any(|v| !type_matches(v, *key_type))
-        {
-            return Err(error(
-                "One or more parameter values were invalid: Condition parameter type does not \
-                 match schema type",
-            ));
-        }
-    }
+    let mismatch = || {
+        error(
+            "One or more parameter values were invalid: Condition parameter type does not match \
+             schema type",
+        )
+    };
     let missed = |name: &str| {
         DynamoError::validation(format!("Query condition missed key schema element: {name}"))
     };
-    let partition_name = keys[0].0;
-    let mut partition = None;
-    let mut sort = None;
-    for t in terms {
-        if t.name == partition_name {
-            partition = Some(t.sort);
-        } else {
-            sort = Some(t);
-        }
+    if terms.len() > keys.len() {
+        return Err(not_supported());
     }
-    let Some(partition) = partition else {
+    let (partition_name, partition_type) = keys[0];
+    let Some(i) = terms.iter().position(|t| t.name == partition_name) else {
         return Err(missed(partition_name));
     };
+    let partition = terms.remove(i).sort;
+    if values(&partition)
+        .into_iter()
+        .flatten()
+        .any(|v| !type_matches(v, partition_type))
+    {
+        return Err(mismatch());
+    }
     let SortCondition::Eq(partition) = partition else {
         return Err(not_supported());
     };
-    let sort = match (sort, keys.get(1)) {
+    let sort = match (terms.pop(), keys.get(1)) {
         (None, _) => None,
-        (Some(t), Some((sort_name, _))) if t.name == *sort_name => Some(t.sort),
-        (Some(_), Some((sort_name, _))) => return Err(missed(sort_name)),
+        (Some(t), Some(&(sort_name, sort_type))) if t.name == sort_name => {
+            if values(&t.sort)
+                .into_iter()
+                .flatten()
+                .any(|v| !type_matches(v, sort_type))
+            {
+                return Err(mismatch());
+            }
+            Some(t.sort)
+        }
+        (Some(_), Some(&(sort_name, _))) => return Err(missed(sort_name)),
         // More terms than keys was refused above.
         (Some(_), None) => return Err(not_supported()),
     };

@@ -129,11 +129,21 @@ pub fn parse_projection(src: &str, attrs: &mut ExpressionAttributes<'_>) -> Resu
 }
 
 /// Parses a `KeyConditionExpression` and checks it against the table's key schema.
+///
+/// The service checks the key schema only after every expression of the Query parsed and
+/// no placeholder went unused; for its order of errors, parse with
+/// `parse_condition(src, ExpressionKind::KeyCondition, ..)` and call [`key_condition`]
+/// after [`ExpressionAttributes::finish`].
 pub fn parse_key_condition(
     src: &str,
     attrs: &mut ExpressionAttributes<'_>,
     schema: &KeySchema,
 ) -> Result<KeyCondition> {
     let condition = parse_condition(src, ExpressionKind::KeyCondition, attrs)?;
-    key_condition::key_condition(&condition, schema)
+    key_condition(&condition, schema)
+}
+
+/// Checks a parsed `KeyConditionExpression` against the table's key schema.
+pub fn key_condition(condition: &Condition, schema: &KeySchema) -> Result<KeyCondition> {
+    key_condition::key_condition(condition, schema)
 }

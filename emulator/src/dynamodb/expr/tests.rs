@@ -801,8 +801,16 @@ fn schema(table: &str) -> KeySchema {
 
 #[test]
 fn recorded_cases_match_dynamodb_local() {
+    replay_cases(include_str!("testdata/cases.jsonl"));
+}
+
+#[test]
+fn key_condition_corpus_matches_dynamodb_local() {
+    replay_cases(include_str!("testdata/key_random.jsonl"));
+}
+
+fn replay_cases(corpus: &str) {
     let mut failures = Vec::new();
-    let corpus = include_str!("testdata/cases.jsonl");
     for line in corpus.lines().filter(|l| !l.trim().is_empty()) {
         let case: Case = serde_json::from_str(line).unwrap_or_else(|e| panic!("{line}: {e}"));
         let mut attrs = ExpressionAttributes::new(case.n.as_ref(), case.v.as_ref());
