@@ -153,15 +153,25 @@ fn parse_index(digits: &str) -> Option<usize> {
     (value <= i32::MAX as u64).then_some(value as usize)
 }
 
+/// Each call before its arguments, in source order; calls may nest deeper than the stack
+/// allows, so without recursion.
 fn scan_operand(op: &RawOperand<'_>, pos: Position, kind: ExpressionKind) -> Result<()> {
-    match op {
-        RawOperand::Path(p) => scan_path(p, kind),
-        RawOperand::Value(_) => Ok(()),
-        RawOperand::Call(call) => scan_call(call, pos, kind),
+    let mut stack = vec![(op, pos)];
+    while let Some((op, pos)) = stack.pop() {
+        match op {
+            RawOperand::Path(p) => scan_path(p, kind)?,
+            RawOperand::Value(_) => {}
+            RawOperand::Call(call) => {
+                let arg_pos = scan_call(call, pos, kind)?;
+                stack.extend(call.args.iter().rev().map(|arg| (arg, arg_pos)));
+            }
+        }
     }
+    Ok(())
 }
 
-fn scan_call(call: &RawCall<'_>, pos: Position, kind: ExpressionKind) -> Result<()> {
+/// Checks the call itself; returns where its arguments stand.
+fn scan_call(call: &RawCall<'_>, pos: Position, kind: ExpressionKind) -> Result<Position> {
     let Some(f) = Function::from_name(call.name) else {
         return Err(invalid(
             kind,
@@ -204,40 +214,48 @@ fn scan_call(call: &RawCall<'_>, pos: Position, kind: ExpressionKind) -> Result<
             return Err(misused());
         }
     }
-    let arg_pos = if kind == ExpressionKind::Update {
+    Ok(if kind == ExpressionKind::Update {
         Position::SetOperand
     } else {
         Position::Operand
-    };
-    for arg in &call.args {
-        scan_operand(arg, arg_pos, kind)?;
-    }
-    Ok(())
+    })
 }
 
+/// In source order, each node before its operands; without recursion through `NOT`,
+/// `AND` and `OR`, which may nest deeper than the stack allows.
 fn scan_condition(cond: &RawCond<'_>, kind: ExpressionKind) -> Result<()> {
-    match cond {
-        RawCond::Compare(_, a, b) => {
-            scan_operand(a, Position::Operand, kind)?;
-            scan_operand(b, Position::Operand, kind)
-        }
-        RawCond::Between(a, b, c) => {
-            scan_operand(a, Position::Operand, kind)?;
-            scan_operand(b, Position::Operand, kind)?;
-            scan_operand(c, Position::Operand, kind)
-        }
-        RawCond::In(a, list) => {
-            scan_operand(a, Position::Operand, kind)?;
-            list.iter()
-                .try_for_each(|op| scan_operand(op, Position::Operand, kind))
-        }
-        RawCond::Call(call) => scan_call(call, Position::Condition, kind),
-        RawCond::Not(c) => scan_condition(c, kind),
-        RawCond::And(a, b) | RawCond::Or(a, b) => {
-            scan_condition(a, kind)?;
-            scan_condition(b, kind)
+    let mut stack = vec![cond];
+    while let Some(cond) = stack.pop() {
+        match cond {
+            RawCond::Compare(_, a, b) => {
+                scan_operand(a, Position::Operand, kind)?;
+                scan_operand(b, Position::Operand, kind)?;
+            }
+            RawCond::Between(a, b, c) => {
+                scan_operand(a, Position::Operand, kind)?;
+                scan_operand(b, Position::Operand, kind)?;
+                scan_operand(c, Position::Operand, kind)?;
+            }
+            RawCond::In(a, list) => {
+                scan_operand(a, Position::Operand, kind)?;
+                for op in list {
+                    scan_operand(op, Position::Operand, kind)?;
+                }
+            }
+            RawCond::Call(call) => {
+                let arg_pos = scan_call(call, Position::Condition, kind)?;
+                for arg in &call.args {
+                    scan_operand(arg, arg_pos, kind)?;
+                }
+            }
+            RawCond::Not(c) => stack.push(c),
+            RawCond::And(a, b) | RawCond::Or(a, b) => {
+                stack.push(b);
+                stack.push(a);
+            }
         }
     }
+    Ok(())
 }
 
 // ---- step 5: resolution ----
@@ -288,6 +306,13 @@ fn quote_value(v: &AttributeValue) -> String {
         other => format!("{}:", other.attribute_type().descriptor()),
     };
     format!("AttributeValue: {{{inner}}}")
+}
+
+/// A step of the resolution of nested calls: an operand to resolve, or a call whose
+/// arguments are resolved.
+enum Visit<'c, 'a> {
+    Operand(&'c RawOperand<'a>),
+    Call(&'c RawCall<'a>),
 }
 
 struct Resolver<'x, 'r> {
@@ -409,30 +434,84 @@ impl Resolver<'_, '_> {
         }
     }
 
+    /// Each call after its arguments, in source order, without recursion (calls nest).
     fn operand(&mut self, raw: &RawOperand<'_>) -> Result<Operand> {
-        match raw {
-            RawOperand::Path(p) => Ok(Operand::Path(self.path(p)?)),
-            RawOperand::Value(v) => Ok(Operand::Value(self.value(v)?)),
-            RawOperand::Call(call) => {
-                // Step 2 let only `size` through as an operand of a condition.
-                let args = call
-                    .args
-                    .iter()
-                    .map(|a| self.operand(a))
-                    .collect::<Result<Vec<_>>>()?;
-                self.check_arity(Function::Size, args.len())?;
-                let arg = args.into_iter().next().expect("one operand");
-                match known(&arg) {
-                    Known::Type(AttributeType::N | AttributeType::Bool | AttributeType::Null) => {
-                        Err(self.operand_type_error("size", known(&arg)))
+        let mut todo = vec![Visit::Operand(raw)];
+        let mut done: Vec<Operand> = Vec::new();
+        while let Some(step) = todo.pop() {
+            match step {
+                Visit::Operand(RawOperand::Path(p)) => done.push(Operand::Path(self.path(p)?)),
+                Visit::Operand(RawOperand::Value(v)) => done.push(Operand::Value(self.value(v)?)),
+                Visit::Operand(RawOperand::Call(call)) => {
+                    todo.push(Visit::Call(call));
+                    todo.extend(call.args.iter().rev().map(Visit::Operand));
+                }
+                Visit::Call(call) => {
+                    // Step 2 let only `size` through as an operand of a condition.
+                    let args = done.split_off(done.len() - call.args.len());
+                    self.check_arity(Function::Size, args.len())?;
+                    let arg = args.into_iter().next().expect("one operand");
+                    if let t @ Known::Type(
+                        AttributeType::N | AttributeType::Bool | AttributeType::Null,
+                    ) = known(&arg)
+                    {
+                        return Err(self.operand_type_error("size", t));
                     }
-                    _ => Ok(Operand::Size(Box::new(arg))),
+                    done.push(Operand::Size(Box::new(arg)));
                 }
             }
         }
+        Ok(done.pop().expect("the operand"))
     }
 
+    /// The leaves are resolved in source order; `NOT`, `AND` and `OR` are assembled on an
+    /// explicit stack, as they may nest deeper than the call stack allows.
     fn condition(&mut self, raw: &RawCond<'_>) -> Result<Condition> {
+        enum Step<'c, 'a> {
+            Visit(&'c RawCond<'a>),
+            Not,
+            And,
+            Or,
+        }
+        let mut todo = vec![Step::Visit(raw)];
+        let mut done: Vec<Condition> = Vec::new();
+        while let Some(step) = todo.pop() {
+            match step {
+                Step::Visit(RawCond::Not(c)) => {
+                    todo.push(Step::Not);
+                    todo.push(Step::Visit(c));
+                }
+                Step::Visit(RawCond::And(a, b)) => {
+                    todo.push(Step::And);
+                    todo.push(Step::Visit(b));
+                    todo.push(Step::Visit(a));
+                }
+                Step::Visit(RawCond::Or(a, b)) => {
+                    todo.push(Step::Or);
+                    todo.push(Step::Visit(b));
+                    todo.push(Step::Visit(a));
+                }
+                Step::Visit(leaf) => done.push(self.leaf_condition(leaf)?),
+                Step::Not => {
+                    let c = done.pop().expect("an operand");
+                    done.push(Condition::Not(Box::new(c)));
+                }
+                Step::And | Step::Or => {
+                    let b = done.pop().expect("two operands");
+                    let a = done.pop().expect("two operands");
+                    done.push(if matches!(step, Step::And) {
+                        Condition::And(Box::new(a), Box::new(b))
+                    } else {
+                        Condition::Or(Box::new(a), Box::new(b))
+                    });
+                }
+            }
+        }
+        Ok(done.pop().expect("the condition"))
+    }
+
+    #[inline(never)]
+    fn leaf_condition(&mut self, raw: &RawCond<'_>) -> Result<Condition> {
         Ok(match raw {
             RawCond::Compare(cmp, a, b) => {
                 let a = self.operand(a)?;
@@ -474,14 +553,8 @@ impl Resolver<'_, '_> {
                 Condition::In(a, list)
             }
             RawCond::Call(call) => self.condition_call(call)?,
-            RawCond::Not(c) => Condition::Not(Box::new(self.condition(c)?)),
-            RawCond::And(a, b) => {
-                let a = self.condition(a)?;
-                Condition::And(Box::new(a), Box::new(self.condition(b)?))
-            }
-            RawCond::Or(a, b) => {
-                let a = self.condition(a)?;
-                Condition::Or(Box::new(a), Box::new(self.condition(b)?))
+            RawCond::Not(_) | RawCond::And(..) | RawCond::Or(..) => {
+                unreachable!("assembled by condition()")
             }
         })
     }
@@ -575,22 +648,35 @@ impl Resolver<'_, '_> {
 
     // ---- update expressions ----
 
+    /// Each call after its arguments, in source order, without recursion
+    /// (`if_not_exists` nests).
     fn update_operand(&mut self, raw: &RawOperand<'_>) -> Result<UpdateOperand> {
-        match raw {
-            RawOperand::Path(p) => Ok(UpdateOperand::Path(self.path(p)?)),
-            RawOperand::Value(v) => Ok(UpdateOperand::Value(self.value(v)?)),
-            // Step 2 let only if_not_exists through below the top of a value.
-            RawOperand::Call(call) => self.if_not_exists(call),
+        let mut todo = vec![Visit::Operand(raw)];
+        let mut done: Vec<UpdateOperand> = Vec::new();
+        while let Some(step) = todo.pop() {
+            match step {
+                Visit::Operand(RawOperand::Path(p)) => {
+                    done.push(UpdateOperand::Path(self.path(p)?));
+                }
+                Visit::Operand(RawOperand::Value(v)) => {
+                    done.push(UpdateOperand::Value(self.value(v)?));
+                }
+                Visit::Operand(RawOperand::Call(call)) => {
+                    todo.push(Visit::Call(call));
+                    todo.extend(call.args.iter().rev().map(Visit::Operand));
+                }
+                Visit::Call(call) => {
+                    // Step 2 let only if_not_exists through below the top of a value.
+                    let args = done.split_off(done.len() - call.args.len());
+                    done.push(self.if_not_exists(args)?);
+                }
+            }
         }
+        Ok(done.pop().expect("the operand"))
     }
 
-    fn if_not_exists(&mut self, call: &RawCall<'_>) -> Result<UpdateOperand> {
+    fn if_not_exists(&mut self, mut args: Vec<UpdateOperand>) -> Result<UpdateOperand> {
         let f = Function::IfNotExists;
-        let mut args = call
-            .args
-            .iter()
-            .map(|a| self.update_operand(a))
-            .collect::<Result<Vec<_>>>()?;
         self.check_arity(f, args.len())?;
         let fallback = args.pop().expect("two operands");
         let UpdateOperand::Path(path) = args.pop().expect("two operands") else {

@@ -1,6 +1,10 @@
 //! Recursive-descent parser: source text to a raw tree that still holds placeholders and
 //! function names as written. [`super::check`] validates it and resolves it into the AST.
 //!
+//! The constructs that nest (parentheses, `NOT`, function calls) are parsed with explicit
+//! stacks rather than recursion: 4 KB of `(` or `NOT ` must not exhaust a worker's stack,
+//! and the service answers such input with ordinary errors.
+//!
 //! Grammar (keywords case-insensitive; `operand_p` is an operand in any number of
 //! parentheses, but two pairs directly around one thing are "redundant parentheses"):
 //!
@@ -159,11 +163,10 @@ fn check_text(src: &str, kind: ExpressionKind) -> Result<()> {
 pub(crate) fn parse_condition(src: &str, kind: ExpressionKind) -> Result<Parsed<RawCond<'_>>> {
     check_text(src, kind)?;
     let mut p = Parser::new(src, kind);
-    let expr = p.or()?;
-    let cond = p.require_condition(expr)?;
+    let cond = p.condition()?;
     p.expect(Tok::Eof)?;
     Ok(Parsed {
-        tree: cond,
+        tree: *cond,
         operators: p.operators,
     })
 }
@@ -191,8 +194,18 @@ pub(crate) fn parse_projection(src: &str) -> Result<Vec<RawPath<'_>>> {
 
 /// What a parenthesized or bare primary turned out to be.
 enum Node<'a> {
-    Cond(RawCond<'a>),
+    // Boxed to keep the parser's frames small: deep nesting recurses.
+    Cond(Box<RawCond<'a>>),
     Operand(RawOperand<'a>),
+}
+
+/// A parenthesized group being parsed (or the whole condition): the left sides of its
+/// pending `OR` and `AND`, and how many `NOT`s stood before its `(`.
+#[derive(Default)]
+struct Frame<'a> {
+    or_left: Option<Box<RawCond<'a>>>,
+    and_left: Option<Box<RawCond<'a>>>,
+    nots: u32,
 }
 
 struct Expr<'a> {
@@ -204,7 +217,7 @@ struct Expr<'a> {
 impl<'a> Expr<'a> {
     fn cond(c: RawCond<'a>) -> Expr<'a> {
         Expr {
-            node: Node::Cond(c),
+            node: Node::Cond(Box::new(c)),
             paren: false,
         }
     }
@@ -338,75 +351,91 @@ impl<'a> Parser<'a> {
 
     /// A condition where one is due: a bare function call is one (its use is checked
     /// later); any other bare operand is a syntax error at the current token.
-    fn require_condition(&self, expr: Expr<'a>) -> Result<RawCond<'a>> {
+    fn require_condition(&self, expr: Expr<'a>) -> Result<Box<RawCond<'a>>> {
         match expr.node {
             Node::Cond(c) => Ok(c),
-            Node::Operand(RawOperand::Call(call)) => Ok(RawCond::Call(call)),
+            Node::Operand(RawOperand::Call(call)) => Ok(Box::new(RawCond::Call(call))),
             Node::Operand(_) => Err(self.error()),
         }
     }
 
-    fn or(&mut self) -> Result<Expr<'a>> {
-        let mut left = self.and()?;
-        while self.peek() == Tok::Or {
-            let l = self.require_condition(left)?;
-            // Only a condition can stand here: the prediction is settled.
-            self.decide()?;
-            self.bump();
-            self.operators += 1;
-            let right = self.and()?;
-            let r = self.require_condition(right)?;
-            left = Expr::cond(RawCond::Or(Box::new(l), Box::new(r)));
-        }
-        Ok(left)
-    }
-
-    fn and(&mut self) -> Result<Expr<'a>> {
-        let mut left = self.not()?;
-        while self.peek() == Tok::And {
-            let l = self.require_condition(left)?;
-            self.decide()?;
-            self.bump();
-            self.operators += 1;
-            let right = self.not()?;
-            let r = self.require_condition(right)?;
-            left = Expr::cond(RawCond::And(Box::new(l), Box::new(r)));
-        }
-        Ok(left)
-    }
-
-    fn not(&mut self) -> Result<Expr<'a>> {
-        if self.eat(Tok::Not) {
-            self.decide()?;
-            self.operators += 1;
-            let inner = self.not()?;
-            let c = self.require_condition(inner)?;
-            return Ok(Expr::cond(RawCond::Not(Box::new(c))));
-        }
-        self.primary()
-    }
-
-    fn primary(&mut self) -> Result<Expr<'a>> {
-        // A new condition: the service's parser predicts which kind it is.
-        self.start_scan();
-        if self.eat(Tok::LParen) {
-            self.scan_open();
-            let inner = self.or()?;
-            self.expect(Tok::RParen)?;
-            self.scan_close();
-            if inner.paren {
-                self.redundant_closed()?;
+    /// A whole condition (`or` in the grammar), parsed without recursion so that nesting
+    /// as deep as 4 KB of text allows cannot exhaust the stack. `frames` holds one entry per
+    /// open parenthesis; the order of every check and token is that of the recursive
+    /// descent the grammar describes.
+    fn condition(&mut self) -> Result<Box<RawCond<'a>>> {
+        let mut frames: Vec<Frame<'a>> = vec![Frame::default()];
+        'operand: loop {
+            // not := NOT not | primary
+            let mut nots = 0u32;
+            while self.eat(Tok::Not) {
+                self.decide()?;
+                self.operators += 1;
+                nots += 1;
             }
-            return match inner.node {
-                Node::Cond(c) => Ok(Expr {
-                    node: Node::Cond(c),
-                    paren: true,
-                }),
-                Node::Operand(op) => self.tail(op, true),
-            };
+            // primary: a new condition, which the service's parser predicts the kind of.
+            self.start_scan();
+            if self.eat(Tok::LParen) {
+                self.scan_open();
+                frames.push(Frame {
+                    nots,
+                    ..Frame::default()
+                });
+                continue 'operand;
+            }
+            let op = self.operand()?;
+            let mut expr = self.tail(op, false)?;
+            loop {
+                for _ in 0..nots {
+                    let c = self.require_condition(expr)?;
+                    expr = Expr::cond(RawCond::Not(c));
+                }
+                let frame = frames.last_mut().expect("the outermost frame stays");
+                if let Some(l) = frame.and_left.take() {
+                    let r = self.require_condition(expr)?;
+                    expr = Expr::cond(RawCond::And(l, r));
+                }
+                if self.peek() == Tok::And {
+                    let l = self.require_condition(expr)?;
+                    self.decide()?;
+                    self.bump();
+                    self.operators += 1;
+                    frames.last_mut().expect("a frame").and_left = Some(l);
+                    continue 'operand;
+                }
+                let frame = frames.last_mut().expect("a frame");
+                if let Some(l) = frame.or_left.take() {
+                    let r = self.require_condition(expr)?;
+                    expr = Expr::cond(RawCond::Or(l, r));
+                }
+                if self.peek() == Tok::Or {
+                    let l = self.require_condition(expr)?;
+                    // Only a condition can stand here: the prediction is settled.
+                    self.decide()?;
+                    self.bump();
+                    self.operators += 1;
+                    frames.last_mut().expect("a frame").or_left = Some(l);
+                    continue 'operand;
+                }
+                if frames.len() == 1 {
+                    return self.require_condition(expr);
+                }
+                // The end of a parenthesized group: back in the enclosing frame.
+                self.expect(Tok::RParen)?;
+                self.scan_close();
+                nots = frames.pop().expect("a group").nots;
+                if expr.paren {
+                    self.redundant_closed()?;
+                }
+                expr = match expr.node {
+                    Node::Cond(c) => Expr {
+                        node: Node::Cond(c),
+                        paren: true,
+                    },
+                    Node::Operand(op) => self.tail(op, true)?,
+                };
+            }
         }
-        let op = self.operand()?;
-        self.tail(op, false)
     }
 
     fn tail(&mut self, left: RawOperand<'a>, paren: bool) -> Result<Expr<'a>> {
@@ -461,42 +490,79 @@ impl<'a> Parser<'a> {
 
     /// An operand, possibly in parentheses.
     fn operand_p(&mut self) -> Result<RawOperand<'a>> {
-        Ok(self.operand_paren()?.0)
+        let opened = self.open_parens();
+        let op = self.operand()?;
+        self.close_parens(opened)?;
+        Ok(op)
     }
 
-    fn operand_paren(&mut self) -> Result<(RawOperand<'a>, bool)> {
-        if self.eat(Tok::LParen) {
-            let (op, paren) = self.operand_paren()?;
+    /// Opening parentheses before an operand, counted.
+    fn open_parens(&mut self) -> usize {
+        let mut opened = 0;
+        while self.eat(Tok::LParen) {
+            opened += 1;
+        }
+        opened
+    }
+
+    /// The closing parentheses matching `opened`; two or more around one operand are
+    /// redundant.
+    fn close_parens(&mut self, opened: usize) -> Result<()> {
+        for closed in 0..opened {
             self.expect(Tok::RParen)?;
-            if paren {
+            if closed > 0 {
                 self.redundant_closed()?;
             }
-            return Ok((op, true));
         }
-        Ok((self.operand()?, false))
+        Ok(())
     }
 
+    /// A path, a `:value`, or a function call. Calls nest (`size(size(a))`) without
+    /// recursion: `calls` holds the calls whose arguments are being read, each with the
+    /// parentheses opened before its current argument.
     fn operand(&mut self) -> Result<RawOperand<'a>> {
-        match self.peek() {
-            Tok::ValuePlaceholder => {
-                let text = self.text();
-                self.bump();
-                Ok(RawOperand::Value(text))
-            }
-            Tok::Ident if self.peek_at(1) == Tok::LParen => {
-                let name = self.text();
-                self.bump();
-                self.bump();
-                self.operators += 1;
-                let mut args = vec![self.operand_p()?];
-                while self.eat(Tok::Comma) {
-                    args.push(self.operand_p()?);
+        let mut calls: Vec<(RawCall<'a>, usize)> = Vec::new();
+        loop {
+            let mut op = match self.peek() {
+                Tok::ValuePlaceholder => {
+                    let text = self.text();
+                    self.bump();
+                    RawOperand::Value(text)
+                }
+                Tok::Ident if self.peek_at(1) == Tok::LParen => {
+                    let name = self.text();
+                    self.bump();
+                    self.bump();
+                    self.operators += 1;
+                    let opened = self.open_parens();
+                    calls.push((
+                        RawCall {
+                            name,
+                            args: Vec::new(),
+                        },
+                        opened,
+                    ));
+                    continue;
+                }
+                Tok::Ident | Tok::NamePlaceholder => RawOperand::Path(self.path()?),
+                _ => return Err(self.error()),
+            };
+            // An argument is complete: close what it completes.
+            loop {
+                let Some((call, opened)) = calls.last_mut() else {
+                    return Ok(op);
+                };
+                let opened = *opened;
+                call.args.push(op);
+                self.close_parens(opened)?;
+                if self.eat(Tok::Comma) {
+                    let opened = self.open_parens();
+                    calls.last_mut().expect("the call").1 = opened;
+                    break;
                 }
                 self.expect(Tok::RParen)?;
-                Ok(RawOperand::Call(RawCall { name, args }))
+                op = RawOperand::Call(calls.pop().expect("the call").0);
             }
-            Tok::Ident | Tok::NamePlaceholder => Ok(RawOperand::Path(self.path()?)),
-            _ => Err(self.error()),
         }
     }
 
@@ -597,28 +663,42 @@ impl<'a> Parser<'a> {
     }
 
     /// The value of a `SET` action, and whether it is exactly one pair of parentheses
-    /// around something.
+    /// around something. Parentheses are counted rather than recursed into.
     fn set_value(&mut self) -> Result<(RawSetValue<'a>, bool)> {
         // The service's parser scans the first operand to tell a sum from a single operand.
         self.start_scan();
-        let (left, paren) = if self.eat(Tok::LParen) {
+        let mut opened = 0usize;
+        while self.eat(Tok::LParen) {
             self.scan_open();
-            let (inner, inner_paren) = self.set_value()?;
+            opened += 1;
+        }
+        let first = self.operand()?;
+        let mut value = self.set_value_rest(first, false)?;
+        for _ in 0..opened {
+            let (inner, inner_paren) = value;
             self.expect(Tok::RParen)?;
             self.scan_close();
             if inner_paren {
                 self.redundant_closed()?;
             }
-            match inner {
-                RawSetValue::Single(op) => (op, true),
+            value = match inner {
+                RawSetValue::Single(op) => self.set_value_rest(op, true)?,
                 sum => {
                     self.decide()?;
-                    return Ok((sum, true));
+                    (sum, true)
                 }
-            }
-        } else {
-            (self.operand()?, false)
-        };
+            };
+        }
+        Ok(value)
+    }
+
+    /// After the first operand of a `SET` value (or of a parenthesized one): `+`/`-` and the
+    /// second operand, if there is one.
+    fn set_value_rest(
+        &mut self,
+        left: RawOperand<'a>,
+        paren: bool,
+    ) -> Result<(RawSetValue<'a>, bool)> {
         let plus_or_minus = matches!(self.peek(), Tok::Plus | Tok::Minus);
         if plus_or_minus || self.scan_parens == 0 {
             self.decide()?;

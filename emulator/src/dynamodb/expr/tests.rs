@@ -1094,3 +1094,61 @@ fn projection_matches_dynamodb_local() {
             .join("\n")
     );
 }
+
+#[test]
+fn deep_nesting_neither_overflows_nor_changes_the_answer() {
+    // Expressions as deep as 4 KB allows, in a thread with a runtime worker's 2 MiB stack.
+    // Expected texts from DynamoDB Local.
+    let run = || {
+        let filter = |src: String| check_filter(&src, "", "");
+        assert_eq!(filter(format!("{}a = b", "NOT ".repeat(299))), "OK");
+        assert_eq!(
+            filter(format!("{}a = b{}", "NOT (".repeat(299), ")".repeat(299))),
+            "OK"
+        );
+        assert_eq!(
+            filter(format!("{}a = b", "NOT ".repeat(1000))),
+            "Invalid FilterExpression: The expression contains too many operators; operator count: 301"
+        );
+        assert_eq!(
+            filter(format!("{}a = b{}", "(".repeat(2000), ")".repeat(2000))),
+            "Invalid FilterExpression: The expression has redundant parentheses;"
+        );
+        assert_eq!(
+            filter(format!("{}a = b", "(".repeat(2000))),
+            r#"Invalid FilterExpression: Syntax error; token: "<EOF>", near: "b""#
+        );
+        assert_eq!(
+            filter(format!("{}a{} = b", "size(".repeat(680), ")".repeat(680))),
+            "Invalid FilterExpression: Incorrect operand type for operator or function; operator or function: size, operand type: N"
+        );
+        assert_eq!(
+            check_update_parse(
+                &format!("SET a = {}b{}", "(".repeat(2000), ")".repeat(2000)),
+                ""
+            ),
+            "Invalid UpdateExpression: The expression has redundant parentheses;"
+        );
+        let chain = format!(
+            "SET a = {}c{}",
+            "if_not_exists(b, ".repeat(220),
+            ")".repeat(220)
+        );
+        assert_eq!(
+            check_update("", &chain, ""),
+            "The provided expression refers to an attribute that does not exist in the item"
+        );
+        // A valid deep condition evaluates and prints.
+        let mut attrs = ExpressionAttributes::none();
+        let deep = format!("{}a = b{}", "NOT (".repeat(299), ")".repeat(299));
+        let cond = parse_condition(&deep, ExpressionKind::Filter, &mut attrs).unwrap();
+        assert!(cond.evaluate(&item("")));
+        assert_eq!(cond.to_expression().expression.matches("NOT").count(), 299);
+    };
+    std::thread::Builder::new()
+        .stack_size(2 << 20)
+        .spawn(run)
+        .unwrap()
+        .join()
+        .unwrap();
+}
