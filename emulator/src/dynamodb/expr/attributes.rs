@@ -101,15 +101,19 @@ impl<'r> ExpressionAttributes<'r> {
 
     /// A `:value` written where a name is due (`a.:v`): the service finds it among the
     /// values, or reports it as an undefined name.
-    pub(crate) fn value_as_name(&mut self, placeholder: &str, kind: ExpressionKind) -> Result<()> {
+    pub(crate) fn value_as_name(
+        &mut self,
+        placeholder: &str,
+        kind: ExpressionKind,
+    ) -> Result<&'r AttributeValue> {
         // Projections are resolved without the values (GetItem has none).
         let values = self.values.filter(|_| kind != ExpressionKind::Projection);
         match values.and_then(|m| m.get_key_value(placeholder)) {
-            Some((key, _)) => {
+            Some((key, value)) => {
                 if !self.used_values.contains(&key.as_str()) {
                     self.used_values.push(key);
                 }
-                Ok(())
+                Ok(value)
             }
             None => Err(DynamoError::validation(format!(
                 "Invalid {}: An expression attribute name used in the document path is not \

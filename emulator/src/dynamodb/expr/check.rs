@@ -362,9 +362,10 @@ impl Resolver<'_, '_> {
                 // Checked in step 2.
                 RawElem::Index(digits) => PathElement::Index(parse_index(digits).unwrap_or(0)),
                 RawElem::Value(p) => {
-                    self.attrs.value_as_name(p, self.kind)?;
+                    let value = self.attrs.value_as_name(p, self.kind)?;
                     self.value_in_path = true;
-                    PathElement::Attribute((*p).to_owned())
+                    // How the service quotes such an element (in overlap errors).
+                    PathElement::Attribute(quote_value(value))
                 }
             });
         }
