@@ -395,14 +395,11 @@ impl Resolver<'_, '_> {
         )))
     }
 
-    fn require_path(&self, f: Function, is_path: bool) -> Result<()> {
-        if is_path {
-            return Ok(());
-        }
-        Err(self.err(format_args!(
+    fn path_required(&self, f: Function) -> DynamoError {
+        self.err(format_args!(
             "Operator or function requires a document path; operator or function: {}",
             f.name()
-        )))
+        ))
     }
 
     /// The first operand, when a path, must not reappear among the others.
@@ -597,7 +594,7 @@ impl Resolver<'_, '_> {
         Ok(match f {
             Function::AttributeExists | Function::AttributeNotExists => {
                 let Some(Operand::Path(path)) = args.pop() else {
-                    return Err(self.require_path(f, false).unwrap_err());
+                    return Err(self.path_required(f));
                 };
                 if f == Function::AttributeExists {
                     Condition::AttributeExists(path)
@@ -681,7 +678,7 @@ impl Resolver<'_, '_> {
         self.check_arity(f, args.len())?;
         let fallback = args.pop().expect("two operands");
         let UpdateOperand::Path(path) = args.pop().expect("two operands") else {
-            return Err(self.require_path(f, false).unwrap_err());
+            return Err(self.path_required(f));
         };
         let fallback_path = match &fallback {
             UpdateOperand::Path(p) => Some(p),
