@@ -90,7 +90,8 @@ pub fn query(
         input.expression_attribute_names.as_ref(),
         input.expression_attribute_values.as_ref(),
     );
-    let key_condition = expr::parse_key_condition(key_condition_src, &mut attrs, schema)?;
+    // The service's order: filter, projection, key condition (as a condition), unused
+    // placeholders, and only then the key condition against the schema.
     let filter = input
         .filter_expression
         .as_deref()
@@ -101,7 +102,10 @@ pub fn query(
         .as_deref()
         .map(|src| expr::parse_projection(src, &mut attrs))
         .transpose()?;
+    let key_condition_tree =
+        expr::parse_condition(key_condition_src, ExpressionKind::KeyCondition, &mut attrs)?;
     attrs.finish()?;
+    let key_condition = expr::key_condition(&key_condition_tree, schema)?;
     page::check_key_paths(schema, filter.as_ref(), projection.as_ref())?;
 
     let range = keys::query_range(&key_condition.partition, key_condition.sort_condition())

@@ -1001,3 +1001,27 @@ async fn paths_into_key_attributes_are_refused_filter_first() {
         .is_ok()
     );
 }
+
+#[tokio::test]
+async fn query_reports_unused_placeholders_before_key_schema_problems() {
+    let db = service();
+    events(&db).await;
+    let request = json!({
+        "TableName": "events",
+        "KeyConditionExpression": "pk = :p OR sk = :s",
+        "ExpressionAttributeValues": {":p": {"S": "a"}, ":s": {"N": "1"}, ":unused": {"N": "2"}},
+    });
+    assert_eq!(
+        validation(run_query(&db, request)),
+        "Value provided in ExpressionAttributeValues unused in expressions: keys: {:unused}"
+    );
+    let request = json!({
+        "TableName": "events",
+        "KeyConditionExpression": "pk = :p OR sk = :s",
+        "ExpressionAttributeValues": {":p": {"S": "a"}, ":s": {"N": "1"}},
+    });
+    assert_eq!(
+        validation(run_query(&db, request)),
+        "Invalid operator used in KeyConditionExpression: OR"
+    );
+}
