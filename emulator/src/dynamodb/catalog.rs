@@ -8,12 +8,12 @@ use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use dashmap::DashMap;
-use redb::{ReadTransaction, ReadableTable, WriteTransaction};
+use redb::{ReadTransaction, ReadableTable};
 use serde::{Deserialize, Serialize};
 
 use super::error::{DynamoError, Result};
 use crate::storage::tables::{DYNAMODB_CATALOG, DYNAMODB_TABLE_IDS, META};
-use crate::storage::{StorageError, Store};
+use crate::storage::{StorageError, Store, Txn};
 
 /// The scalar types a key attribute may have.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -257,11 +257,11 @@ impl Catalog {
 /// Reads a table's stored description inside a write transaction (the authoritative copy
 /// for serializable checks such as "does this table still exist").
 pub fn stored_meta(
-    txn: &WriteTransaction,
+    txn: &Txn<'_>,
     region: &str,
     name: &str,
 ) -> std::result::Result<Option<TableMeta>, StorageError> {
-    let table = txn.open_table(DYNAMODB_CATALOG)?;
+    let table = txn.open(DYNAMODB_CATALOG)?;
     let Some(value) = table.get(catalog_key(region, name).as_str())? else {
         return Ok(None);
     };
@@ -271,43 +271,37 @@ pub fn stored_meta(
 /// True when table `id` is still the live table under its name. Every data-plane write
 /// asks this on the writer thread, so it reads the small id index rather than parsing the
 /// whole stored description.
-pub fn is_live(
-    txn: &WriteTransaction,
-    meta: &TableMeta,
-) -> std::result::Result<bool, StorageError> {
-    let ids = txn.open_table(DYNAMODB_TABLE_IDS)?;
+pub fn is_live(txn: &Txn<'_>, meta: &TableMeta) -> std::result::Result<bool, StorageError> {
+    let ids = txn.open(DYNAMODB_TABLE_IDS)?;
     let live = ids.get(catalog_key(&meta.region, &meta.name).as_str())?;
     Ok(live.is_some_and(|id| id.value() == meta.id))
 }
 
-pub fn store_meta(
-    txn: &WriteTransaction,
-    meta: &TableMeta,
-) -> std::result::Result<(), StorageError> {
+pub fn store_meta(txn: &Txn<'_>, meta: &TableMeta) -> std::result::Result<(), StorageError> {
     let bytes = serde_json::to_vec(meta).expect("a TableMeta always serializes");
     let key = catalog_key(&meta.region, &meta.name);
-    txn.open_table(DYNAMODB_CATALOG)?
+    txn.open(DYNAMODB_CATALOG)?
         .insert(key.as_str(), bytes.as_slice())?;
-    txn.open_table(DYNAMODB_TABLE_IDS)?
+    txn.open(DYNAMODB_TABLE_IDS)?
         .insert(key.as_str(), meta.id)?;
     Ok(())
 }
 
 pub fn remove_meta(
-    txn: &WriteTransaction,
+    txn: &Txn<'_>,
     region: &str,
     name: &str,
 ) -> std::result::Result<(), StorageError> {
     let key = catalog_key(region, name);
-    txn.open_table(DYNAMODB_CATALOG)?.remove(key.as_str())?;
-    txn.open_table(DYNAMODB_TABLE_IDS)?.remove(key.as_str())?;
+    txn.open(DYNAMODB_CATALOG)?.remove(key.as_str())?;
+    txn.open(DYNAMODB_TABLE_IDS)?.remove(key.as_str())?;
     Ok(())
 }
 
 /// Allocates the next table id; ids are never reused.
-pub fn next_table_id(txn: &WriteTransaction) -> std::result::Result<u64, StorageError> {
+pub fn next_table_id(txn: &Txn<'_>) -> std::result::Result<u64, StorageError> {
     const KEY: &str = "dynamodb.next_table_id";
-    let mut table = txn.open_table(META)?;
+    let mut table = txn.open(META)?;
     let next = table
         .get(KEY)?
         .and_then(|v| v.value().try_into().ok().map(u64::from_le_bytes))
@@ -333,7 +327,7 @@ fn table_size_key(id: u64) -> String {
 /// `dynamodb.table_size.<id>` (little-endian u64) and DeleteTable removes it. ItemCount needs
 /// no counter: it is the items table's length, which redb keeps.
 pub fn adjust_table_size(
-    txn: &WriteTransaction,
+    txn: &Txn<'_>,
     meta: &TableMeta,
     delta_bytes: i64,
 ) -> std::result::Result<(), StorageError> {
@@ -341,7 +335,7 @@ pub fn adjust_table_size(
         return Ok(());
     }
     let key = table_size_key(meta.id);
-    let mut table = txn.open_table(META)?;
+    let mut table = txn.open(META)?;
     let current = table
         .get(key.as_str())?
         .and_then(|v| v.value().try_into().ok().map(u64::from_le_bytes))
@@ -365,11 +359,8 @@ pub fn table_size(txn: &ReadTransaction, id: u64) -> std::result::Result<u64, St
 }
 
 /// Drops table `id`'s TableSizeBytes counter (DeleteTable) and returns its last value.
-pub fn remove_table_size(
-    txn: &WriteTransaction,
-    id: u64,
-) -> std::result::Result<u64, StorageError> {
-    let mut table = txn.open_table(META)?;
+pub fn remove_table_size(txn: &Txn<'_>, id: u64) -> std::result::Result<u64, StorageError> {
+    let mut table = txn.open(META)?;
     let removed = table
         .remove(table_size_key(id).as_str())?
         .and_then(|v| v.value().try_into().ok().map(u64::from_le_bytes))

@@ -37,7 +37,7 @@
 
 use std::sync::Arc;
 
-use redb::{AccessGuard, ReadTransaction, ReadableTable, WriteTransaction};
+use redb::{AccessGuard, ReadTransaction};
 
 use super::DynamoDb;
 use super::catalog::{self, KeyAttribute, KeySchema, ScalarType, TableMeta, TableStatus};
@@ -45,8 +45,8 @@ use super::error::{DynamoError, Result};
 use super::keys;
 use super::size;
 use super::value::{AttributeValue, Item};
-use crate::storage::StorageError;
 use crate::storage::tables::dynamodb_items;
+use crate::storage::{StorageError, Table, Txn};
 
 /// Most bytes a partition key value (S or B) may have.
 pub const MAX_PARTITION_KEY_BYTES: usize = 2048;
@@ -71,7 +71,7 @@ pub fn live_table(db: &DynamoDb, region: &str, name: &str) -> Result<Arc<TableMe
 
 /// Inside a write closure: fails with ResourceNotFoundException unless `meta` is still the
 /// live table under its name, so a write racing a DeleteTable leaves no orphaned item.
-pub fn ensure_live(txn: &WriteTransaction, meta: &TableMeta) -> Result<()> {
+pub fn ensure_live(txn: &Txn<'_>, meta: &TableMeta) -> Result<()> {
     if catalog::is_live(txn, meta)? {
         Ok(())
     } else {
@@ -636,26 +636,18 @@ pub fn get_stored(
 
 /// Opens `meta`'s items table inside a write closure (creating it if nothing was written
 /// to it yet).
-pub fn open_items<'t>(
-    txn: &'t WriteTransaction,
-    meta: &TableMeta,
-) -> Result<redb::Table<'t, &'static [u8], &'static [u8]>> {
+pub fn open_items<'t>(txn: &'t Txn<'_>, meta: &TableMeta) -> Result<ItemsTable<'t>> {
     let name = meta.items_table_name();
-    Ok(txn
-        .open_table(dynamodb_items(&name))
-        .map_err(StorageError::from)?)
+    Ok(txn.open(dynamodb_items(&name))?)
 }
+
+/// An items table opened inside a write closure.
+pub type ItemsTable<'t> = Table<'t, &'static [u8], &'static [u8]>;
 
 /// Reads the stored item under `key` from an open items table (for instance inside a write
 /// closure), copied out.
-pub fn get_stored_in<T>(table: &T, key: &[u8]) -> Result<Option<Vec<u8>>>
-where
-    T: ReadableTable<&'static [u8], &'static [u8]>,
-{
-    Ok(table
-        .get(key)
-        .map_err(StorageError::from)?
-        .map(|guard| guard.value().to_vec()))
+pub fn get_stored_in(table: &ItemsTable<'_>, key: &[u8]) -> Result<Option<Vec<u8>>> {
+    Ok(table.get(key)?.map(|guard| guard.value().to_vec()))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -695,23 +687,19 @@ impl Replaced {
 
 /// Writes a stored item; says what it replaced (with the old bytes when `keep_old`).
 pub fn insert(
-    table: &mut redb::Table<'_, &'static [u8], &'static [u8]>,
+    table: &mut ItemsTable<'_>,
     key: &[u8],
     stored: &[u8],
     keep_old: bool,
 ) -> Result<Option<Replaced>> {
-    let old = table.insert(key, stored).map_err(StorageError::from)?;
+    let old = table.insert(key, stored)?;
     old.map(|guard| Replaced::from_guard(&guard, keep_old))
         .transpose()
 }
 
 /// Removes a stored item; says what it removed (with the old bytes when `keep_old`).
-pub fn remove(
-    table: &mut redb::Table<'_, &'static [u8], &'static [u8]>,
-    key: &[u8],
-    keep_old: bool,
-) -> Result<Option<Replaced>> {
-    let old = table.remove(key).map_err(StorageError::from)?;
+pub fn remove(table: &mut ItemsTable<'_>, key: &[u8], keep_old: bool) -> Result<Option<Replaced>> {
+    let old = table.remove(key)?;
     old.map(|guard| Replaced::from_guard(&guard, keep_old))
         .transpose()
 }
@@ -719,7 +707,7 @@ pub fn remove(
 /// Keeps the table's TableSizeBytes in step with an item write, in the same transaction:
 /// `old` and `new` are the sizes of the item before and after (`None`: no item).
 pub fn account_size(
-    txn: &WriteTransaction,
+    txn: &Txn<'_>,
     meta: &TableMeta,
     old: Option<usize>,
     new: Option<usize>,

@@ -5,26 +5,41 @@
 //! their mutation over a channel; the writer drains whatever is queued, applies each mutation
 //! in turn to one transaction (each sees the effects of those before it, so conditional
 //! writes stay serializable), commits once, and only then answers every caller.
+//!
+//! A durable on-disk store goes further (see `wal.rs`): the batch is committed to redb
+//! without fsync, its journal is appended to the write-ahead log and fdatasynced, and the
+//! callers hear back after that fsync. Every `CHECKPOINT_INTERVAL` with pending records (or
+//! `CHECKPOINT_BYTES` of log, or at shutdown) a durable redb commit records the last applied
+//! sequence and the log is emptied.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 use redb::{Database, WriteTransaction};
 use tokio::sync::oneshot;
 
+use super::txn::Txn;
+use super::wal::{self, Wal};
 use super::{Durability, StorageError};
 
 /// Most mutations applied in one transaction; bounds the latency a batch adds.
 const MAX_BATCH: usize = 512;
 
 /// With `Durability::None`, the longest an idle writer leaves commits unsynced.
-const SYNC_INTERVAL: std::time::Duration = std::time::Duration::from_secs(1);
+const SYNC_INTERVAL: Duration = Duration::from_secs(1);
+
+/// With a write-ahead log, the longest records wait for a checkpoint.
+const CHECKPOINT_INTERVAL: Duration = Duration::from_secs(5);
+
+/// With a write-ahead log, the log size that forces a checkpoint.
+const CHECKPOINT_BYTES: u64 = 64 << 20;
 
 /// A mutation applied inside the batch's transaction. It returns the continuation that
 /// delivers its result once the commit's outcome is known.
-type Job = Box<dyn FnOnce(&WriteTransaction) -> Reply + Send>;
+type Job = Box<dyn FnOnce(&Txn<'_>) -> Reply + Send>;
 type Reply = Box<dyn FnOnce(Result<(), Arc<StorageError>>) + Send>;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -46,13 +61,29 @@ pub(super) struct Writer {
 }
 
 impl Writer {
-    pub(super) fn spawn(db: Arc<Database>, durability: Durability) -> Writer {
+    /// `log` is the write-ahead log and the last sequence the database contains, for a
+    /// durable on-disk store.
+    pub(super) fn spawn(
+        db: Arc<Database>,
+        durability: Durability,
+        log: Option<(Wal, u64)>,
+    ) -> Writer {
         let (sender, receiver) = mpsc::channel::<Job>();
         let counters = Arc::new(Counters::default());
         let thread_counters = Arc::clone(&counters);
+        let mode = match (durability, log) {
+            (_, Some((wal, last_seq))) => Mode::Logged(Log {
+                wal,
+                last_seq,
+                checkpoint_seq: last_seq,
+                broken: false,
+            }),
+            (Durability::Immediate, None) => Mode::Durable,
+            (Durability::None, None) => Mode::Lazy,
+        };
         let thread = std::thread::Builder::new()
             .name("drydock-writer".into())
-            .spawn(move || run(&db, durability, &receiver, &thread_counters))
+            .spawn(move || run(&db, mode, &receiver, &thread_counters))
             .expect("spawning the writer thread");
         Writer {
             sender: Mutex::new(Some(sender)),
@@ -67,7 +98,7 @@ impl Writer {
     ) -> Result<oneshot::Receiver<Result<R, StorageError>>, StorageError>
     where
         R: Send + 'static,
-        F: FnOnce(&WriteTransaction) -> R + Send + 'static,
+        F: FnOnce(&Txn<'_>) -> R + Send + 'static,
     {
         let (tx, rx) = oneshot::channel();
         let job: Job = Box::new(move |txn| {
@@ -86,7 +117,7 @@ impl Writer {
     pub(super) async fn submit<R, F>(&self, mutation: F) -> Result<R, StorageError>
     where
         R: Send + 'static,
-        F: FnOnce(&WriteTransaction) -> R + Send + 'static,
+        F: FnOnce(&Txn<'_>) -> R + Send + 'static,
     {
         let rx = self.enqueue(mutation)?;
         rx.await.unwrap_or_else(|_| Err(stopped()))
@@ -95,7 +126,7 @@ impl Writer {
     pub(super) fn submit_blocking<R, F>(&self, mutation: F) -> Result<R, StorageError>
     where
         R: Send + 'static,
-        F: FnOnce(&WriteTransaction) -> R + Send + 'static,
+        F: FnOnce(&Txn<'_>) -> R + Send + 'static,
     {
         let rx = self.enqueue(mutation)?;
         rx.blocking_recv().unwrap_or_else(|_| Err(stopped()))
@@ -134,26 +165,97 @@ fn shared_error(e: &StorageError) -> StorageError {
     StorageError(redb::Error::Io(std::io::Error::other(e.to_string())))
 }
 
-fn run(db: &Database, durability: Durability, receiver: &mpsc::Receiver<Job>, counters: &Counters) {
-    let mut batch: Vec<Job> = Vec::with_capacity(MAX_BATCH);
-    // Non-durable commits live only in memory until a durable one follows; `unsynced`
-    // says one is owed, and an idle writer pays it after `SYNC_INTERVAL`.
-    let mut unsynced = false;
-    loop {
-        let first = if unsynced {
-            match receiver.recv_timeout(SYNC_INTERVAL) {
-                Ok(job) => job,
-                Err(mpsc::RecvTimeoutError::Timeout) => {
-                    unsynced = !sync(db);
-                    continue;
-                }
-                Err(mpsc::RecvTimeoutError::Disconnected) => break,
-            }
+/// How batches are made durable.
+enum Mode {
+    /// A durable redb commit per batch (the in-memory store).
+    Durable,
+    /// Non-durable commits; an idle writer syncs after `SYNC_INTERVAL` (`Durability::None`).
+    Lazy,
+    /// Non-durable commits made durable by the write-ahead log, checkpointed now and then.
+    Logged(Log),
+}
+
+struct Log {
+    wal: Wal,
+    /// The sequence of the last batch appended to the log.
+    last_seq: u64,
+    /// The sequence of the last batch a durable redb commit contains.
+    checkpoint_seq: u64,
+    /// An append failed: the log's tail may be torn, so until a checkpoint empties it every
+    /// batch is made durable by a checkpoint of its own.
+    broken: bool,
+}
+
+impl Log {
+    /// A durable commit storing the last appended sequence, then an empty log: rewound
+    /// while running (see `Wal`), truncated when `last`.
+    fn checkpoint(&mut self, db: &Database, last: bool) -> Result<(), StorageError> {
+        let txn = begin(db, redb::Durability::Immediate)?;
+        wal::store_checkpoint(&txn, self.last_seq)?;
+        txn.commit()?;
+        self.checkpoint_seq = self.last_seq;
+        if last || self.broken {
+            self.wal.truncate().map_err(redb::Error::from)?;
         } else {
-            match receiver.recv() {
+            self.wal.rewind();
+        }
+        self.broken = false;
+        Ok(())
+    }
+
+    /// Makes a committed batch's journal durable.
+    fn persist(&mut self, db: &Database, journal: &[u8]) -> Result<(), StorageError> {
+        if journal.is_empty() {
+            return Ok(());
+        }
+        self.last_seq += 1;
+        if !self.broken {
+            match self.wal.append(self.last_seq, journal) {
+                Ok(()) => return Ok(()),
+                Err(e) => {
+                    tracing::error!(error = %e, "write-ahead log append failed; checkpointing");
+                    self.broken = true;
+                }
+            }
+        }
+        self.checkpoint(db, false)
+    }
+
+    fn pending(&self) -> bool {
+        self.last_seq != self.checkpoint_seq
+    }
+}
+
+fn run(db: &Database, mut mode: Mode, receiver: &mpsc::Receiver<Job>, counters: &Counters) {
+    let mut batch: Vec<Job> = Vec::with_capacity(MAX_BATCH);
+    // Non-durable commits live only in memory until a durable one follows; `owed_since`
+    // says one is owed (since when), and the writer pays it when idle (`Lazy`) or when
+    // records have waited `CHECKPOINT_INTERVAL` (`Logged`).
+    let mut owed_since: Option<Instant> = None;
+    loop {
+        let first = match owed_since {
+            Some(since) => {
+                let wait = match mode {
+                    Mode::Logged(_) => CHECKPOINT_INTERVAL.saturating_sub(since.elapsed()),
+                    _ => SYNC_INTERVAL,
+                };
+                match receiver.recv_timeout(wait) {
+                    Ok(job) => job,
+                    Err(mpsc::RecvTimeoutError::Timeout) => {
+                        if settle(db, &mut mode, false) {
+                            owed_since = None;
+                        } else {
+                            owed_since = Some(Instant::now());
+                        }
+                        continue;
+                    }
+                    Err(mpsc::RecvTimeoutError::Disconnected) => break,
+                }
+            }
+            None => match receiver.recv() {
                 Ok(job) => job,
                 Err(_) => break,
-            }
+            },
         };
         batch.push(first);
         while batch.len() < MAX_BATCH {
@@ -163,19 +265,50 @@ fn run(db: &Database, durability: Durability, receiver: &mpsc::Receiver<Job>, co
             }
         }
         let size = batch.len() as u64;
-        commit_batch(db, durability, &mut batch);
+        commit_batch(db, &mut mode, &mut batch);
         counters.commits.fetch_add(1, Ordering::Relaxed);
         counters.mutations.fetch_add(size, Ordering::Relaxed);
-        unsynced |= durability == Durability::None;
+        let owed = match &mode {
+            Mode::Durable => false,
+            Mode::Lazy => true,
+            Mode::Logged(log) => log.pending(),
+        };
+        if owed && owed_since.is_none() {
+            owed_since = Some(Instant::now());
+        }
+        if let Mode::Logged(log) = &mode
+            && owed
+            && (log.wal.size() >= CHECKPOINT_BYTES
+                || owed_since.is_some_and(|t| t.elapsed() >= CHECKPOINT_INTERVAL))
+            && settle(db, &mut mode, false)
+        {
+            owed_since = None;
+        }
     }
-    if unsynced {
-        sync(db);
+    if owed_since.is_some() || matches!(mode, Mode::Logged(_)) {
+        settle(db, &mut mode, true);
+    }
+}
+
+/// Pays a durable commit owed: a sync (`Lazy`) or a checkpoint (`Logged`; `last` at
+/// shutdown). True on success.
+fn settle(db: &Database, mode: &mut Mode, last: bool) -> bool {
+    match mode {
+        Mode::Durable => true,
+        Mode::Lazy => sync(db),
+        Mode::Logged(log) => match log.checkpoint(db, last) {
+            Ok(()) => true,
+            Err(e) => {
+                tracing::error!(error = %e, "checkpoint failed");
+                false
+            }
+        },
     }
 }
 
 /// An empty durable commit: makes every earlier non-durable commit permanent.
 fn sync(db: &Database) -> bool {
-    match begin(db, Durability::Immediate).and_then(|txn| Ok(txn.commit()?)) {
+    match begin(db, redb::Durability::Immediate).and_then(|txn| Ok(txn.commit()?)) {
         Ok(()) => true,
         Err(e) => {
             tracing::error!(error = %e, "durable sync commit failed");
@@ -184,7 +317,11 @@ fn sync(db: &Database) -> bool {
     }
 }
 
-fn commit_batch(db: &Database, durability: Durability, batch: &mut Vec<Job>) {
+fn commit_batch(db: &Database, mode: &mut Mode, batch: &mut Vec<Job>) {
+    let durability = match mode {
+        Mode::Durable => redb::Durability::Immediate,
+        Mode::Lazy | Mode::Logged(_) => redb::Durability::None,
+    };
     let txn = match begin(db, durability) {
         Ok(txn) => txn,
         Err(e) => {
@@ -194,14 +331,16 @@ fn commit_batch(db: &Database, durability: Durability, batch: &mut Vec<Job>) {
             return;
         }
     };
+    let journaled = Txn::new(&txn, matches!(mode, Mode::Logged(_)));
     let mut replies: Vec<Reply> = Vec::with_capacity(batch.len());
     for job in batch.drain(..) {
-        match catch_unwind(AssertUnwindSafe(|| job(&txn))) {
+        match catch_unwind(AssertUnwindSafe(|| job(&journaled))) {
             Ok(reply) => replies.push(reply),
             Err(_) => {
                 // A panicking mutation may have written half of its change: nothing in this
                 // transaction can be trusted, so every caller in the batch is told it failed.
                 tracing::error!("a mutation panicked; the batch is rolled back");
+                drop(journaled);
                 drop(txn.abort());
                 let error = Arc::new(StorageError(redb::Error::Io(std::io::Error::other(
                     "a mutation in this batch failed unexpectedly; nothing was written",
@@ -210,7 +349,12 @@ fn commit_batch(db: &Database, durability: Durability, batch: &mut Vec<Job>) {
             }
         }
     }
-    let outcome = txn.commit().map_err(|e| Arc::new(StorageError::from(e)));
+    let journal = journaled.into_journal();
+    let mut outcome = txn.commit().map_err(StorageError::from);
+    if let (Ok(()), Mode::Logged(log)) = (&outcome, mode) {
+        outcome = log.persist(db, &journal);
+    }
+    let outcome = outcome.map_err(Arc::new);
     if let Err(e) = &outcome {
         tracing::error!(error = %e, "commit failed");
     }
@@ -219,12 +363,9 @@ fn commit_batch(db: &Database, durability: Durability, batch: &mut Vec<Job>) {
     }
 }
 
-fn begin(db: &Database, durability: Durability) -> Result<WriteTransaction, StorageError> {
+fn begin(db: &Database, durability: redb::Durability) -> Result<WriteTransaction, StorageError> {
     let mut txn = db.begin_write()?;
-    txn.set_durability(match durability {
-        Durability::Immediate => redb::Durability::Immediate,
-        Durability::None => redb::Durability::None,
-    })?;
+    txn.set_durability(durability)?;
     Ok(txn)
 }
 

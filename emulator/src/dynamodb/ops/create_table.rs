@@ -30,7 +30,6 @@ use crate::dynamodb::error::{DynamoError, ErrorCode, Result};
 use crate::dynamodb::types::table::{
     AttributeDefinition, CreateTableInput, CreateTableOutput, KeySchemaElement,
 };
-use crate::storage::StorageError;
 use crate::storage::tables::dynamodb_items;
 
 /// The table classes UpdateTable and CreateTable accept.
@@ -94,8 +93,7 @@ pub async fn create_table(
             }
             // All checks are made; the writes follow.
             meta.id = catalog::next_table_id(txn)?;
-            txn.open_table(dynamodb_items(&meta.items_table_name()))
-                .map_err(StorageError::from)?;
+            txn.create_table(dynamodb_items(&meta.items_table_name()))?;
             catalog::store_meta(txn, &meta)?;
             Ok(meta)
         })

@@ -46,10 +46,10 @@ pub async fn delete_table(
             let items_name = meta.items_table_name();
             let definition = dynamodb_items(&items_name);
             let items = {
-                let items = txn.open_table(definition).map_err(StorageError::from)?;
-                redb::ReadableTableMetadata::len(&items).map_err(StorageError::from)?
+                let items = txn.open(definition)?;
+                redb::ReadableTableMetadata::len(items.read()).map_err(StorageError::from)?
             };
-            txn.delete_table(definition).map_err(StorageError::from)?;
+            txn.delete_table(definition)?;
             let bytes = catalog::remove_table_size(txn, meta.id)?;
             catalog::remove_meta(txn, &meta.region, &meta.name)?;
             Ok((meta, Counts { items, bytes }))
@@ -109,7 +109,7 @@ mod tests {
         db.store
             .write(move |txn| {
                 let name = writer_meta.items_table_name();
-                let mut items = txn.open_table(dynamodb_items(&name)).expect("items");
+                let mut items = txn.open(dynamodb_items(&name)).expect("items");
                 items
                     .insert(b"k".as_slice(), b"v".as_slice())
                     .expect("insert");

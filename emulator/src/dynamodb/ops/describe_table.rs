@@ -397,7 +397,7 @@ mod tests {
         db.store
             .write(move |txn| {
                 let name = writer_meta.items_table_name();
-                let mut items = txn.open_table(dynamodb_items(&name)).expect("items");
+                let mut items = txn.open(dynamodb_items(&name)).expect("items");
                 items
                     .insert(b"k1".as_slice(), b"v".as_slice())
                     .expect("insert");

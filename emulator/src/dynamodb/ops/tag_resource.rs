@@ -77,7 +77,7 @@ pub async fn tag_resource(
 /// Inside a write closure: the stored record of the table a tag operation names, or the tag
 /// APIs' ResourceNotFoundException (also their answer while the table is CREATING).
 pub(crate) fn live_tagged_table(
-    txn: &redb::WriteTransaction,
+    txn: &crate::storage::Txn<'_>,
     region: &str,
     name: &str,
     arn: &str,
