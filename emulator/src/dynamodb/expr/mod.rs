@@ -9,7 +9,7 @@
 //! resolves the placeholders into the tree, and [`ExpressionAttributes::finish`] then reports
 //! placeholders no expression used:
 //!
-//! ```ignore
+//! ```text
 //! let mut attrs = ExpressionAttributes::new(input.names.as_ref(), input.values.as_ref());
 //! let update = expr::parse_update(update_src, &mut attrs)?;
 //! let condition = expr::parse_condition(cond_src, ExpressionKind::Condition, &mut attrs)?;
