@@ -84,10 +84,12 @@ impl Store {
         Ok(Self::with_database(db, durability, log, Some(path)))
     }
 
-    /// A database that lives in memory only.
+    /// A database that lives in memory only. Its commits skip redb's durable-commit work
+    /// (measured: a single in-process PutItem 86 µs → 62 µs): there is no disk to make
+    /// them durable on.
     pub fn in_memory() -> Result<Store, StorageError> {
         let db = Database::builder().create_with_backend(InMemoryBackend::new())?;
-        Ok(Self::with_database(db, Durability::Immediate, None, None))
+        Ok(Self::with_database(db, Durability::None, None, None))
     }
 
     fn with_database(
