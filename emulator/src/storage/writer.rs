@@ -190,9 +190,15 @@ impl Log {
     /// A durable commit storing the last appended sequence, then an empty log: rewound
     /// while running (see `Wal`), truncated when `last`.
     fn checkpoint(&mut self, db: &Database, last: bool) -> Result<(), StorageError> {
+        let started = std::time::Instant::now();
         let txn = begin(db, redb::Durability::Immediate)?;
         wal::store_checkpoint(&txn, self.last_seq)?;
         txn.commit()?;
+        tracing::debug!(
+            seq = self.last_seq,
+            elapsed_ms = started.elapsed().as_secs_f64() * 1e3,
+            "checkpoint committed"
+        );
         self.checkpoint_seq = self.last_seq;
         if last || self.broken {
             self.wal.truncate().map_err(redb::Error::from)?;
