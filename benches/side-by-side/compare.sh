@@ -4,7 +4,10 @@
 # emulator (durable, on disk) and the peers users would otherwise pick.
 #
 #   benches/side-by-side/compare.sh            # all targets, 10 s per measurement
-#   TARGETS="floor drydock dynoxide-disk" DURATION=5s benches/side-by-side/compare.sh
+#   TARGETS="floor drydock dynoxide-disk" DURATION=5s ROUNDS=5 benches/side-by-side/compare.sh
+#
+# Each target is measured ROUNDS times (default 3), GetItem then PutItem each round; the
+# report quotes the median round, since this machine is shared and single runs are noisy.
 #
 # Needs wrk (apt-get install wrk) and, for the peers, the `peer` script from the shared
 # tooling (PEER, default ../shared/peers/peer). Writes results/<date>_dynamodb-side-by-side/.
@@ -16,6 +19,7 @@ DURATION=${DURATION:-10s}
 CONNECTIONS=${CONNECTIONS:-32}
 THREADS=${THREADS:-1}
 ITEMS=${ITEMS:-10000}
+ROUNDS=${ROUNDS:-3}
 TARGETS=${TARGETS:-"floor drydock drydock-memory dynoxide dynoxide-disk ddblocal ddblocal-disk"}
 PEER=${PEER:-../shared/peers/peer}
 BASE_PORT=${BASE_PORT:-18400}
@@ -79,15 +83,34 @@ for target in $TARGETS; do
   if [ "$target" != floor ]; then
     python3 "$here/load.py" "http://127.0.0.1:$port/" "$ITEMS"
   fi
-  get=$(measure "$port" get_item.lua)
-  put=$(measure "$port" put_item.lua)
-  echo "{\"target\":\"$target\",\"get_item\":$get,\"put_item\":$put}" | tee -a "$results" >&2
+  for round in $(seq 1 "$ROUNDS"); do
+    get=$(measure "$port" get_item.lua)
+    put=$(measure "$port" put_item.lua)
+    echo "{\"target\":\"$target\",\"round\":$round,\"get_item\":$get,\"put_item\":$put}" \
+      | tee -a "$results" >&2
+  done
 done
 
-python3 - "$results" "$out" "$DURATION" "$CONNECTIONS" "$THREADS" "$ITEMS" <<'PY'
-import json, sys, platform, subprocess, os
-results_path, out, duration, connections, threads, items = sys.argv[1:]
-rows = [json.loads(l) for l in open(results_path) if l.strip()]
+python3 - "$results" "$out" "$DURATION" "$CONNECTIONS" "$THREADS" "$ITEMS" "$ROUNDS" <<'PY'
+import json, sys, subprocess, os, statistics
+results_path, out, duration, connections, threads, items, rounds = sys.argv[1:]
+rounds_by_target = {}
+for line in open(results_path):
+    if line.strip():
+        r = json.loads(line)
+        rounds_by_target.setdefault(r["target"], []).append(r)
+def round_rate(r, op):
+    m = r[op]
+    return m["requests"] / (m["duration_us"] / 1e6)
+def median_round(target_rounds, op):
+    ordered = sorted(target_rounds, key=lambda r: round_rate(r, op))
+    return ordered[(len(ordered) - 1) // 2]
+# Per target and operation, the round with the median throughput (its latencies with it).
+rows = [
+    {"target": t, "get_item": median_round(rs, "get_item")["get_item"],
+     "put_item": median_round(rs, "put_item")["put_item"]}
+    for t, rs in rounds_by_target.items()
+]
 by = {r["target"]: r for r in rows}
 def rate(r, op):
     m = r[op]
@@ -95,7 +118,7 @@ def rate(r, op):
 lines = [
     f"# DynamoDB side by side: GetItem and PutItem",
     "",
-    f"wrk {threads} thread, {connections} connections, {duration} per measurement, loopback; "
+    f"wrk {threads} thread, {connections} connections, {duration} per measurement, median of {rounds} rounds, loopback; "
     f"{items} items of 200 bytes; {os.cpu_count()} cores; "
     f"git {subprocess.run(['git','rev-parse','--short','HEAD'],capture_output=True,text=True).stdout.strip()}.",
     "",
@@ -113,7 +136,7 @@ def ratio(a, b, op):
         return f"{rate(by[a], op) / rate(by[b], op):.2f}"
     return "n/a"
 lines += [
-    "Ratios (same run):",
+    "Ratios of the medians (same run):",
     "",
     f"- drydock GetItem / floor: {ratio('drydock','floor','get_item')} (target ≥ 0.50)",
     f"- drydock GetItem / dynoxide (memory): {ratio('drydock','dynoxide','get_item')} (target ≥ 3)",

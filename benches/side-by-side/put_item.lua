@@ -1,5 +1,7 @@
--- wrk script: PutItem of fresh keys with a 200-byte payload.
+-- wrk script: PutItem of fresh keys with a 200-byte payload. The run's start time in the key
+-- keeps the keys of successive rounds apart.
 local payload = string.rep("x", 200)
+local run = os.time()
 local counter = 0
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/x-amz-json-1.0"
@@ -9,7 +11,7 @@ wrk.headers["X-Amz-Date"] = "20260101T000000Z"
 
 request = function()
   counter = counter + 1
-  local key = string.format("write-%09d", counter)
+  local key = string.format("write-%d-%09d", run, counter)
   return wrk.format(nil, nil, nil,
     '{"TableName":"bench","Item":{"pk":{"S":"' .. key .. '"},"payload":{"S":"' .. payload .. '"}}}')
 end
