@@ -81,7 +81,7 @@ impl Store {
             )),
             Durability::None => None,
         };
-        Ok(Self::with_database(db, durability, log, Some(path)))
+        Ok(Self::with_database(db, log, Some(path)))
     }
 
     /// A database that lives in memory only. Its commits skip redb's durable-commit work
@@ -89,17 +89,12 @@ impl Store {
     /// them durable on.
     pub fn in_memory() -> Result<Store, StorageError> {
         let db = Database::builder().create_with_backend(InMemoryBackend::new())?;
-        Ok(Self::with_database(db, Durability::None, None, None))
+        Ok(Self::with_database(db, None, None))
     }
 
-    fn with_database(
-        db: Database,
-        durability: Durability,
-        log: Option<(wal::Wal, u64)>,
-        path: Option<PathBuf>,
-    ) -> Store {
+    fn with_database(db: Database, log: Option<(wal::Wal, u64)>, path: Option<PathBuf>) -> Store {
         let db = Arc::new(db);
-        let writer = Writer::spawn(Arc::clone(&db), durability, log);
+        let writer = Writer::spawn(Arc::clone(&db), log);
         Store { db, writer, path }
     }
 

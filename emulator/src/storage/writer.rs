@@ -21,9 +21,9 @@ use std::time::{Duration, Instant};
 use redb::{Database, WriteTransaction};
 use tokio::sync::oneshot;
 
+use super::StorageError;
 use super::txn::Txn;
 use super::wal::{self, Wal};
-use super::{Durability, StorageError};
 
 /// Most mutations applied in one transaction; bounds the latency a batch adds.
 const MAX_BATCH: usize = 512;
@@ -62,24 +62,19 @@ pub(super) struct Writer {
 
 impl Writer {
     /// `log` is the write-ahead log and the last sequence the database contains, for a
-    /// durable on-disk store.
-    pub(super) fn spawn(
-        db: Arc<Database>,
-        durability: Durability,
-        log: Option<(Wal, u64)>,
-    ) -> Writer {
+    /// durable on-disk store; without one, commits are non-durable and an idle writer syncs.
+    pub(super) fn spawn(db: Arc<Database>, log: Option<(Wal, u64)>) -> Writer {
         let (sender, receiver) = mpsc::channel::<Job>();
         let counters = Arc::new(Counters::default());
         let thread_counters = Arc::clone(&counters);
-        let mode = match (durability, log) {
-            (_, Some((wal, last_seq))) => Mode::Logged(Log {
+        let mode = match log {
+            Some((wal, last_seq)) => Mode::Logged(Log {
                 wal,
                 last_seq,
                 checkpoint_seq: last_seq,
                 broken: false,
             }),
-            (Durability::Immediate, None) => Mode::Durable,
-            (Durability::None, None) => Mode::Lazy,
+            None => Mode::Lazy,
         };
         let thread = std::thread::Builder::new()
             .name("drydock-writer".into())
@@ -167,9 +162,8 @@ fn shared_error(e: &StorageError) -> StorageError {
 
 /// How batches are made durable.
 enum Mode {
-    /// A durable redb commit per batch (the in-memory store).
-    Durable,
-    /// Non-durable commits; an idle writer syncs after `SYNC_INTERVAL` (`Durability::None`).
+    /// Non-durable commits; an idle writer syncs after `SYNC_INTERVAL` (`Durability::None`,
+    /// and the in-memory store, where a sync costs no fsync).
     Lazy,
     /// Non-durable commits made durable by the write-ahead log, checkpointed now and then.
     Logged(Log),
@@ -275,7 +269,6 @@ fn run(db: &Database, mut mode: Mode, receiver: &mpsc::Receiver<Job>, counters: 
         counters.commits.fetch_add(1, Ordering::Relaxed);
         counters.mutations.fetch_add(size, Ordering::Relaxed);
         let owed = match &mode {
-            Mode::Durable => false,
             Mode::Lazy => true,
             Mode::Logged(log) => log.pending(),
         };
@@ -300,7 +293,6 @@ fn run(db: &Database, mut mode: Mode, receiver: &mpsc::Receiver<Job>, counters: 
 /// shutdown). True on success.
 fn settle(db: &Database, mode: &mut Mode, last: bool) -> bool {
     match mode {
-        Mode::Durable => true,
         Mode::Lazy => sync(db),
         Mode::Logged(log) => match log.checkpoint(db, last) {
             Ok(()) => true,
@@ -324,11 +316,7 @@ fn sync(db: &Database) -> bool {
 }
 
 fn commit_batch(db: &Database, mode: &mut Mode, batch: &mut Vec<Job>) {
-    let durability = match mode {
-        Mode::Durable => redb::Durability::Immediate,
-        Mode::Lazy | Mode::Logged(_) => redb::Durability::None,
-    };
-    let txn = match begin(db, durability) {
+    let txn = match begin(db, redb::Durability::None) {
         Ok(txn) => txn,
         Err(e) => {
             // Dropping the jobs unanswered tells each caller the write did not happen.
