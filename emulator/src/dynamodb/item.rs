@@ -291,6 +291,47 @@ pub fn check_return_item_collection_metrics(value: Option<&str>, v: &mut Violati
     });
 }
 
+/// The request members PutItem, UpdateItem and DeleteItem share, as they named them.
+pub struct WriteMembers<'a> {
+    pub table_name: Option<&'a str>,
+    /// The member holding the item or key (`item` or `key`) and whether it was sent.
+    pub target: (&'static str, bool),
+    pub return_consumed_capacity: Option<&'a str>,
+    pub return_values: Option<&'a str>,
+    pub return_item_collection_metrics: Option<&'a str>,
+    pub return_values_on_condition_check_failure: Option<&'a str>,
+}
+
+/// The checked shared members of a single-item write.
+pub struct WriteOptions<'a> {
+    pub table_name: &'a str,
+    pub return_consumed_capacity: super::capacity::ReturnConsumedCapacity,
+    pub return_values: ReturnValues,
+    pub old_on_failure: bool,
+}
+
+/// Checks the shared members of a single-item write, every constraint violation reported
+/// together in the service's order.
+pub fn check_write_members<'a>(m: &WriteMembers<'a>) -> Result<WriteOptions<'a>> {
+    let mut v = Violations::new();
+    let return_consumed_capacity = return_consumed_capacity(m.return_consumed_capacity, &mut v);
+    let table_name = table_name(m.table_name, "tableName", &mut v);
+    if !m.target.1 {
+        v.null(m.target.0);
+    }
+    let return_values = ReturnValues::parse(m.return_values, &mut v);
+    check_return_item_collection_metrics(m.return_item_collection_metrics, &mut v);
+    let old_on_failure =
+        return_old_on_condition_failure(m.return_values_on_condition_check_failure, &mut v);
+    v.into_result()?;
+    Ok(WriteOptions {
+        table_name,
+        return_consumed_capacity,
+        return_values,
+        old_on_failure,
+    })
+}
+
 /// `ReturnConsumedCapacity`, pushing a violation for a value outside the enum.
 pub fn return_consumed_capacity(
     value: Option<&str>,

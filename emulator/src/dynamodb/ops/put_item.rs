@@ -17,7 +17,7 @@ use super::super::DynamoDb;
 use super::super::capacity;
 use super::super::error::{DynamoError, Result};
 use super::super::expr::{self, ExpressionAttributes, ExpressionKind};
-use super::super::item::{self, ParameterUse, ReturnValues, Violations};
+use super::super::item::{self, ParameterUse, ReturnValues, WriteMembers, WriteOptions};
 use super::super::types::item::{PutItemInput, PutItemOutput};
 use super::super::value::Item;
 
@@ -26,22 +26,21 @@ pub async fn put_item(
     region: &str,
     (input, deferred): (PutItemInput, Option<DynamoError>),
 ) -> Result<PutItemOutput> {
-    let mut v = Violations::new();
-    let rcc = item::return_consumed_capacity(input.return_consumed_capacity.as_deref(), &mut v);
-    let table_name = item::table_name(input.table_name.as_deref(), "tableName", &mut v);
-    if input.item.is_none() {
-        v.null("item");
-    }
-    let return_values = ReturnValues::parse(input.return_values.as_deref(), &mut v);
-    item::check_return_item_collection_metrics(
-        input.return_item_collection_metrics.as_deref(),
-        &mut v,
-    );
-    let old_on_failure = item::return_old_on_condition_failure(
-        input.return_values_on_condition_check_failure.as_deref(),
-        &mut v,
-    );
-    v.into_result()?;
+    let WriteOptions {
+        table_name,
+        return_consumed_capacity: rcc,
+        return_values,
+        old_on_failure,
+    } = item::check_write_members(&WriteMembers {
+        table_name: input.table_name.as_deref(),
+        target: ("item", input.item.is_some()),
+        return_consumed_capacity: input.return_consumed_capacity.as_deref(),
+        return_values: input.return_values.as_deref(),
+        return_item_collection_metrics: input.return_item_collection_metrics.as_deref(),
+        return_values_on_condition_check_failure: input
+            .return_values_on_condition_check_failure
+            .as_deref(),
+    })?;
     let return_values = return_values.only_none_or_all_old()?;
     let new_item = input.item.unwrap_or_default();
 
