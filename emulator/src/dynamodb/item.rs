@@ -291,6 +291,37 @@ pub fn check_return_item_collection_metrics(value: Option<&str>, v: &mut Violati
     });
 }
 
+/// The expression members of a write whose only expression is a `ConditionExpression`
+/// (PutItem, DeleteItem): the parameter-use checks, then the parsed condition.
+pub struct ConditionMembers<'a> {
+    pub condition_expression: Option<&'a str>,
+    pub conditional_operator: bool,
+    pub expected: bool,
+    pub names: Option<&'a std::collections::HashMap<String, String>>,
+    pub values: Option<&'a std::collections::HashMap<String, super::value::AttributeValue>>,
+}
+
+pub fn parse_write_condition(m: &ConditionMembers<'_>) -> Result<Option<super::expr::Condition>> {
+    check_parameter_use(&ParameterUse {
+        expressions: &[("ConditionExpression", m.condition_expression.is_some())],
+        legacy: &[
+            ("ConditionalOperator", m.conditional_operator),
+            ("Expected", m.expected),
+        ],
+        has_names: m.names.is_some(),
+        has_values: m.values.is_some(),
+    })?;
+    let mut attrs = super::expr::ExpressionAttributes::new(m.names, m.values);
+    let condition = m
+        .condition_expression
+        .map(|src| {
+            super::expr::parse_condition(src, super::expr::ExpressionKind::Condition, &mut attrs)
+        })
+        .transpose()?;
+    attrs.finish()?;
+    Ok(condition)
+}
+
 /// The request members PutItem, UpdateItem and DeleteItem share, as they named them.
 pub struct WriteMembers<'a> {
     pub table_name: Option<&'a str>,

@@ -14,8 +14,7 @@ use std::sync::Arc;
 use super::super::DynamoDb;
 use super::super::capacity;
 use super::super::error::{DynamoError, Result};
-use super::super::expr::{self, ExpressionAttributes, ExpressionKind};
-use super::super::item::{self, ParameterUse, ReturnValues, WriteMembers, WriteOptions};
+use super::super::item::{self, ConditionMembers, ReturnValues, WriteMembers, WriteOptions};
 use super::super::types::item::{DeleteItemInput, DeleteItemOutput};
 use super::super::value::Item;
 
@@ -42,25 +41,13 @@ pub async fn delete_item(
     let return_values = return_values.only_none_or_all_old()?;
     let key = input.key.unwrap_or_default();
 
-    item::check_parameter_use(&ParameterUse {
-        expressions: &[("ConditionExpression", input.condition_expression.is_some())],
-        legacy: &[
-            ("ConditionalOperator", input.conditional_operator.is_some()),
-            ("Expected", input.expected.is_some()),
-        ],
-        has_names: input.expression_attribute_names.is_some(),
-        has_values: input.expression_attribute_values.is_some(),
+    let condition = item::parse_write_condition(&ConditionMembers {
+        condition_expression: input.condition_expression.as_deref(),
+        conditional_operator: input.conditional_operator.is_some(),
+        expected: input.expected.is_some(),
+        names: input.expression_attribute_names.as_ref(),
+        values: input.expression_attribute_values.as_ref(),
     })?;
-    let mut attrs = ExpressionAttributes::new(
-        input.expression_attribute_names.as_ref(),
-        input.expression_attribute_values.as_ref(),
-    );
-    let condition = input
-        .condition_expression
-        .as_deref()
-        .map(|src| expr::parse_condition(src, ExpressionKind::Condition, &mut attrs))
-        .transpose()?;
-    attrs.finish()?;
 
     let meta = item::live_table(db, region, table_name)?;
     // Attribute-value errors are reported after the request's checks and the table lookup.
