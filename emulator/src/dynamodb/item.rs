@@ -776,18 +776,6 @@ pub fn remove(table: &mut ItemsTable<'_>, key: &[u8], keep_old: bool) -> Result<
         .transpose()
 }
 
-/// Keeps the table's TableSizeBytes in step with an item write, in the same transaction:
-/// `old` and `new` are the sizes of the item before and after (`None`: no item).
-pub fn account_size(
-    txn: &Txn<'_>,
-    meta: &TableMeta,
-    old: Option<usize>,
-    new: Option<usize>,
-) -> Result<()> {
-    let delta = new.unwrap_or(0) as i64 - old.unwrap_or(0) as i64;
-    Ok(catalog::adjust_table_size(txn, meta, delta)?)
-}
-
 /// Helpers for the item operations' tests: a service on an in-memory store, tables created
 /// straight in the catalog, items written as DynamoDB JSON.
 #[cfg(test)]
@@ -866,6 +854,7 @@ pub(crate) mod testing {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dynamodb::table_writer::TableWriter;
     use crate::dynamodb::value::Number;
 
     fn schema(sort: Option<ScalarType>) -> KeySchema {
@@ -1062,14 +1051,12 @@ mod tests {
         let (first, second, removed) = db
             .store
             .write(move |txn| -> Result<_> {
-                ensure_live(txn, &m)?;
-                let mut table = open_items(txn, &m)?;
-                let first = insert(&mut table, &k, &s, true)?;
-                let second = insert(&mut table, &k, &s, false)?;
-                assert_eq!(get_stored_in(&table, &k)?.as_deref(), Some(&s[..]));
-                let removed = remove(&mut table, &k, true)?;
-                insert(&mut table, &k, &s, false)?;
-                account_size(txn, &m, None, Some(size))?;
+                let mut table = TableWriter::open(txn, &m)?;
+                let first = table.put(&k, &s, true)?;
+                let second = table.put(&k, &s, false)?;
+                assert_eq!(table.get(&k)?.as_deref(), Some(&s[..]));
+                let removed = table.delete(&k, true)?;
+                table.put(&k, &s, false)?;
                 Ok((first, second, removed))
             })
             .await

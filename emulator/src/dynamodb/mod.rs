@@ -13,6 +13,7 @@
 //! - `expr`: the expression language.
 //! - `catalog`: table descriptions, durable and cached.
 //! - `page`: what Query and Scan share: their common checks and the page loop.
+//! - `table_writer`: every item write, with what must change in the same transaction.
 //! - `ops`: one file per operation.
 
 pub mod attribute_json;
@@ -27,6 +28,7 @@ pub mod number;
 pub mod ops;
 pub mod page;
 pub mod size;
+pub mod table_writer;
 pub mod types;
 pub mod value;
 

@@ -28,9 +28,10 @@ use std::sync::Arc;
 
 use super::super::DynamoDb;
 use super::super::capacity::{self, Tally};
-use super::super::catalog::{self, TableMeta};
+use super::super::catalog::TableMeta;
 use super::super::error::{DynamoError, Result};
 use super::super::item::{self, Violations};
+use super::super::table_writer::TableWriter;
 use super::super::types::item::{BatchWriteItemInput, BatchWriteItemOutput};
 
 /// Most requests one call may carry, across all its tables.
@@ -166,29 +167,26 @@ pub async fn batch_write_item(
     let tally = db
         .store
         .write(move |txn| -> Result<Tally> {
+            // Every table is checked before anything is written.
             for (meta, _) in &batch {
                 item::ensure_live(txn, meta)?;
             }
             let mut tally = Tally::new();
             for (meta, writes) in &batch {
-                let mut table = item::open_items(txn, meta)?;
-                let mut delta: i64 = 0;
+                let mut table = TableWriter::open(txn, meta)?;
                 for write in writes {
                     let (old, new) = match write {
                         Write::Put(key, stored, size) => {
-                            let old = item::insert(&mut table, key, stored, false)?;
+                            let old = table.put(key, stored, false)?;
                             (old.map(|r| r.size), Some(*size))
                         }
                         Write::Delete(key) => {
-                            let old = item::remove(&mut table, key, false)?;
+                            let old = table.delete(key, false)?;
                             (old.map(|r| r.size), None)
                         }
                     };
-                    delta += new.unwrap_or(0) as i64 - old.unwrap_or(0) as i64;
                     tally.charge(&meta.name, capacity::write_units(old, new));
                 }
-                drop(table);
-                catalog::adjust_table_size(txn, meta, delta)?;
             }
             Ok(tally)
         })
@@ -285,7 +283,10 @@ mod tests {
         // TableSizeBytes follows the writes: only item b ("pk" + "b") is left.
         let meta = db.catalog.get(REGION, "tbl").unwrap();
         let txn = db.store.read().unwrap();
-        assert_eq!(catalog::table_size(&txn, meta.id).unwrap(), 3);
+        assert_eq!(
+            crate::dynamodb::catalog::table_size(&txn, meta.id).unwrap(),
+            3
+        );
     }
 
     #[tokio::test]

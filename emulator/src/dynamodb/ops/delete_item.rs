@@ -15,6 +15,7 @@ use super::super::DynamoDb;
 use super::super::capacity;
 use super::super::error::{DynamoError, Result};
 use super::super::item::{self, ConditionMembers, ReturnValues, WriteMembers, WriteOptions};
+use super::super::table_writer::TableWriter;
 use super::super::types::item::{DeleteItemInput, DeleteItemOutput};
 use super::super::value::Item;
 
@@ -61,18 +62,15 @@ pub async fn delete_item(
     let removed = db
         .store
         .write(move |txn| -> Result<Option<item::Replaced>> {
-            item::ensure_live(txn, &writing)?;
-            let mut table = item::open_items(txn, &writing)?;
+            let mut table = TableWriter::open(txn, &writing)?;
             if let Some(condition) = &condition {
-                let old = item::get_stored_in(&table, &stored_key)?;
+                let old = table.get(&stored_key)?;
                 let old_item = old.as_deref().map(item::decode_stored).transpose()?;
                 if !condition.evaluate(old_item.as_ref().unwrap_or(&Item::new())) {
                     return Err(item::condition_failed(old_item.as_ref(), old_on_failure));
                 }
             }
-            let removed = item::remove(&mut table, &stored_key, keep_old)?;
-            item::account_size(txn, &writing, removed.as_ref().map(|r| r.size), None)?;
-            Ok(removed)
+            table.delete(&stored_key, keep_old)
         })
         .await??;
 

@@ -17,6 +17,7 @@ use super::super::DynamoDb;
 use super::super::capacity;
 use super::super::error::{DynamoError, Result};
 use super::super::item::{self, ConditionMembers, ReturnValues, WriteMembers, WriteOptions};
+use super::super::table_writer::TableWriter;
 use super::super::types::item::{PutItemInput, PutItemOutput};
 use super::super::value::Item;
 
@@ -66,23 +67,15 @@ pub async fn put_item(
     let replaced = db
         .store
         .write(move |txn| -> Result<Option<item::Replaced>> {
-            item::ensure_live(txn, &writing)?;
-            let mut table = item::open_items(txn, &writing)?;
+            let mut table = TableWriter::open(txn, &writing)?;
             if let Some(condition) = &condition {
-                let old = item::get_stored_in(&table, &key)?;
+                let old = table.get(&key)?;
                 let old_item = old.as_deref().map(item::decode_stored).transpose()?;
                 if !condition.evaluate(old_item.as_ref().unwrap_or(&Item::new())) {
                     return Err(item::condition_failed(old_item.as_ref(), old_on_failure));
                 }
             }
-            let replaced = item::insert(&mut table, &key, &stored, keep_old)?;
-            item::account_size(
-                txn,
-                &writing,
-                replaced.as_ref().map(|r| r.size),
-                Some(new_size),
-            )?;
-            Ok(replaced)
+            table.put(&key, &stored, keep_old)
         })
         .await??;
 

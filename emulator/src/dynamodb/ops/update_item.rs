@@ -27,6 +27,7 @@ use super::super::capacity;
 use super::super::error::{DynamoError, Result};
 use super::super::expr::{self, ExpressionAttributes, ExpressionKind};
 use super::super::item::{self, ParameterUse, ReturnValues, WriteMembers, WriteOptions};
+use super::super::table_writer::TableWriter;
 use super::super::types::item::{UpdateItemInput, UpdateItemOutput};
 use super::super::value::Item;
 
@@ -97,9 +98,8 @@ pub async fn update_item(
     let (attributes, old_size, new_size) = db
         .store
         .write(move |txn| -> Result<(Option<Item>, Option<usize>, usize)> {
-            item::ensure_live(txn, &writing)?;
-            let mut table = item::open_items(txn, &writing)?;
-            let old_bytes = item::get_stored_in(&table, &stored_key)?;
+            let mut table = TableWriter::open(txn, &writing)?;
+            let old_bytes = table.get(&stored_key)?;
             let old = old_bytes.as_deref().map(item::decode_stored).transpose()?;
             let old_size = old_bytes.as_deref().map(item::stored_size).transpose()?;
             if let Some(condition) = &condition
@@ -123,8 +123,7 @@ pub async fn update_item(
             };
             let new_size = item::check_updated_item_size(&new)?;
             let stored = item::encode_stored(&new, new_size);
-            item::insert(&mut table, &stored_key, &stored, false)?;
-            item::account_size(txn, &writing, old_size, Some(new_size))?;
+            table.put(&stored_key, &stored, false)?;
             let attributes = match (return_values, &updated) {
                 (ReturnValues::None, _) => None,
                 (ReturnValues::AllOld, _) => old,
