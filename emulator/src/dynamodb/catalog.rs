@@ -77,6 +77,68 @@ pub struct ProvisionedThroughput {
     pub decreases_today: u64,
 }
 
+/// Which attributes a secondary index holds besides the index and table keys.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Projection {
+    All,
+    KeysOnly,
+    /// The named non-key attributes, in the order the request listed them.
+    Include(Vec<String>),
+}
+
+impl Projection {
+    pub fn type_str(&self) -> &'static str {
+        match self {
+            Projection::All => "ALL",
+            Projection::KeysOnly => "KEYS_ONLY",
+            Projection::Include(_) => "INCLUDE",
+        }
+    }
+}
+
+/// A global or local secondary index.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IndexMeta {
+    /// Never reused (drawn from the table ids); names the redb table holding the entries.
+    pub id: u64,
+    pub name: String,
+    pub key_schema: KeySchema,
+    pub projection: Projection,
+    /// A global index's own provisioned capacity (read, write units) while the table is
+    /// PROVISIONED; always `None` for a local index.
+    pub provisioned: Option<(u64, u64)>,
+    /// Epoch seconds at which a CREATING index turns ACTIVE.
+    pub active_at: f64,
+}
+
+impl IndexMeta {
+    pub fn entries_table_name(&self) -> String {
+        crate::storage::tables::dynamodb_index_name(self.id)
+    }
+
+    /// Whether the index holds `name` (a key of the index or of the table, or projected).
+    pub fn projects(&self, table_keys: &KeySchema, name: &str) -> bool {
+        match &self.projection {
+            Projection::All => true,
+            Projection::KeysOnly => {
+                self.key_schema.is_key_attribute(name) || table_keys.is_key_attribute(name)
+            }
+            Projection::Include(names) => {
+                self.key_schema.is_key_attribute(name)
+                    || table_keys.is_key_attribute(name)
+                    || names.iter().any(|n| n == name)
+            }
+        }
+    }
+}
+
+/// Whether an index is global or local.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IndexKind {
+    Global,
+    Local,
+}
+
 /// Everything stored about one table. Its JSON form is a storage record, not a wire shape.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TableMeta {
@@ -115,6 +177,10 @@ pub struct TableMeta {
     /// (0, 0) in records written before this field existed: derived when described.
     #[serde(default)]
     pub warm_throughput: (u64, u64),
+    #[serde(default)]
+    pub global_indexes: Vec<IndexMeta>,
+    #[serde(default)]
+    pub local_indexes: Vec<IndexMeta>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -137,6 +203,27 @@ impl TableStatus {
 impl TableMeta {
     pub fn items_table_name(&self) -> String {
         crate::storage::tables::dynamodb_items_name(self.id)
+    }
+
+    /// The index named `name`, global or local.
+    pub fn index(&self, name: &str) -> Option<(IndexKind, &IndexMeta)> {
+        let global = self.global_indexes.iter().map(|i| (IndexKind::Global, i));
+        let local = self.local_indexes.iter().map(|i| (IndexKind::Local, i));
+        global.chain(local).find(|(_, i)| i.name == name)
+    }
+
+    /// Every secondary index, global first.
+    pub fn indexes(&self) -> impl Iterator<Item = &IndexMeta> {
+        self.global_indexes.iter().chain(&self.local_indexes)
+    }
+
+    /// The type an attribute must have to be written: key attributes of the table or of an
+    /// index have the type their definition gives.
+    pub fn defined_type(&self, name: &str) -> Option<ScalarType> {
+        self.attribute_definitions
+            .iter()
+            .find(|a| a.name == name)
+            .map(|a| a.attribute_type)
     }
 
     pub fn status(&self) -> TableStatus {
@@ -331,38 +418,78 @@ pub fn adjust_table_size(
     meta: &TableMeta,
     delta_bytes: i64,
 ) -> std::result::Result<(), StorageError> {
+    adjust_size_counter(txn, &table_size_key(meta.id), delta_bytes)
+}
+
+/// The IndexSizeBytes counter of index `id`, kept like TableSizeBytes (under
+/// `dynamodb.index_size.<id>`) by the index entry writes.
+pub fn adjust_index_size(
+    txn: &Txn<'_>,
+    id: u64,
+    delta_bytes: i64,
+) -> std::result::Result<(), StorageError> {
+    adjust_size_counter(txn, &index_size_key(id), delta_bytes)
+}
+
+/// The IndexSizeBytes counter of index `id` (0 when nothing was ever written).
+pub fn index_size(txn: &ReadTransaction, id: u64) -> std::result::Result<u64, StorageError> {
+    size_counter(txn, &index_size_key(id))
+}
+
+fn index_size_key(id: u64) -> String {
+    format!("dynamodb.index_size.{id}")
+}
+
+/// Drops index `id`'s IndexSizeBytes counter (DeleteTable, index deletion) and returns its
+/// last value.
+pub fn remove_index_size(txn: &Txn<'_>, id: u64) -> std::result::Result<u64, StorageError> {
+    remove_size_counter(txn, &index_size_key(id))
+}
+
+fn adjust_size_counter(
+    txn: &Txn<'_>,
+    key: &str,
+    delta_bytes: i64,
+) -> std::result::Result<(), StorageError> {
     if delta_bytes == 0 {
         return Ok(());
     }
-    let key = table_size_key(meta.id);
     let mut table = txn.open(META)?;
     let current = table
-        .get(key.as_str())?
+        .get(key)?
         .and_then(|v| v.value().try_into().ok().map(u64::from_le_bytes))
         .unwrap_or(0);
     let next = current.saturating_add_signed(delta_bytes);
-    table.insert(key.as_str(), next.to_le_bytes().as_slice())?;
+    table.insert(key, next.to_le_bytes().as_slice())?;
     Ok(())
 }
 
 /// The TableSizeBytes counter of table `id` (0 when nothing was ever written).
 pub fn table_size(txn: &ReadTransaction, id: u64) -> std::result::Result<u64, StorageError> {
+    size_counter(txn, &table_size_key(id))
+}
+
+fn size_counter(txn: &ReadTransaction, key: &str) -> std::result::Result<u64, StorageError> {
     let table = match txn.open_table(META) {
         Ok(table) => table,
         Err(redb::TableError::TableDoesNotExist(_)) => return Ok(0),
         Err(e) => return Err(e.into()),
     };
     Ok(table
-        .get(table_size_key(id).as_str())?
+        .get(key)?
         .and_then(|v| v.value().try_into().ok().map(u64::from_le_bytes))
         .unwrap_or(0))
 }
 
 /// Drops table `id`'s TableSizeBytes counter (DeleteTable) and returns its last value.
 pub fn remove_table_size(txn: &Txn<'_>, id: u64) -> std::result::Result<u64, StorageError> {
+    remove_size_counter(txn, &table_size_key(id))
+}
+
+fn remove_size_counter(txn: &Txn<'_>, key: &str) -> std::result::Result<u64, StorageError> {
     let mut table = txn.open(META)?;
     let removed = table
-        .remove(table_size_key(id).as_str())?
+        .remove(key)?
         .and_then(|v| v.value().try_into().ok().map(u64::from_le_bytes))
         .unwrap_or(0);
     Ok(removed)

@@ -1047,16 +1047,16 @@ mod tests {
 
         let size = size::item_size(&it);
         let stored = encode_stored(&it, size);
-        let (m, k, s) = (Arc::clone(&meta), key.clone(), stored.clone());
+        let (m, k, s, i) = (Arc::clone(&meta), key.clone(), stored.clone(), it.clone());
         let (first, second, removed) = db
             .store
             .write(move |txn| -> Result<_> {
                 let mut table = TableWriter::open(txn, &m)?;
-                let first = table.put(&k, &s, true)?;
-                let second = table.put(&k, &s, false)?;
+                let first = table.put(&k, &i, &s, true)?;
+                let second = table.put(&k, &i, &s, false)?;
                 assert_eq!(table.get(&k)?.as_deref(), Some(&s[..]));
                 let removed = table.delete(&k, true)?;
-                table.put(&k, &s, false)?;
+                table.put(&k, &i, &s, false)?;
                 Ok((first, second, removed))
             })
             .await

@@ -118,6 +118,29 @@ impl<'a> KeyValue<'a> {
         }
     }
 
+    /// Appends the sort component in a self-delimiting form, for keys that continue after
+    /// it: S and B bytes with each 0x00 escaped as 0x00 0xFF, then the terminator 0x00 0x00
+    /// (when `terminate`; a `begins_with` prefix is left open). Escaping keeps the byte
+    /// order, and no escaped string is a prefix of another's terminated form. N is
+    /// self-delimiting already.
+    pub fn encode_delimited_sort(self, out: &mut Vec<u8>, terminate: bool) {
+        out.push(self.tag());
+        let bytes = match self {
+            KeyValue::S(s) => s.as_bytes(),
+            KeyValue::B(b) => b,
+            KeyValue::N(n) => return n.encode_ordered(out),
+        };
+        for &byte in bytes {
+            out.push(byte);
+            if byte == 0 {
+                out.push(0xFF);
+            }
+        }
+        if terminate {
+            out.extend_from_slice(&[0, 0]);
+        }
+    }
+
     /// Appends the order-preserving sort component.
     pub fn encode_sort(self, out: &mut Vec<u8>) {
         out.push(self.tag());
@@ -292,13 +315,38 @@ fn as_slice(bound: &Bound<Vec<u8>>) -> Bound<&[u8]> {
     }
 }
 
-/// The stored-key range a Query reads: the whole partition of `pk`, narrowed by `condition`.
-/// `begins_with` on an N value is a [`KeyError::UnsupportedType`] (the service rejects it
-/// during validation). A `Between` with bounds reversed gives an empty range (see
-/// [`KeyRange::is_empty`]).
+/// The stored-key range a Query of the table reads: the whole partition of `pk`, narrowed
+/// by `condition`. `begins_with` on an N value is a [`KeyError::UnsupportedType`] (the
+/// service rejects it during validation). A `Between` with bounds reversed gives an empty
+/// range (see [`KeyRange::is_empty`]).
 pub fn query_range(
     pk: &AttributeValue,
     condition: Option<SortKeyCondition<'_>>,
+) -> Result<KeyRange, KeyError> {
+    range_of(pk, condition, SortEncoding::Exact)
+}
+
+/// The range of index entry keys ([`index_entry_key`]) a Query of a secondary index reads.
+pub fn index_query_range(
+    pk: &AttributeValue,
+    condition: Option<SortKeyCondition<'_>>,
+) -> Result<KeyRange, KeyError> {
+    range_of(pk, condition, SortEncoding::Delimited)
+}
+
+/// How the sort component ends: a table's key ends with it, so it needs no delimiter; an
+/// index entry key continues with the item's key, so its sort component must be
+/// self-delimiting, and every entry with sort key `v` then *starts* with the encoding of `v`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum SortEncoding {
+    Exact,
+    Delimited,
+}
+
+fn range_of(
+    pk: &AttributeValue,
+    condition: Option<SortKeyCondition<'_>>,
+    encoding: SortEncoding,
 ) -> Result<KeyRange, KeyError> {
     let prefix = partition_prefix(pk)?;
     // The prefix holds a tag byte that is not 0xFF, so it always has a successor.
@@ -308,8 +356,31 @@ pub fn query_range(
     };
     let with_sort = |sk: &AttributeValue| -> Result<Vec<u8>, KeyError> {
         let mut key = prefix.clone();
-        encode_sort(sk, &mut key)?;
+        let sk = KeyValue::from_attribute(sk)?;
+        match encoding {
+            SortEncoding::Exact => sk.encode_sort(&mut key),
+            SortEncoding::Delimited => sk.encode_delimited_sort(&mut key, true),
+        }
         Ok(key)
+    };
+    // The first key past every key that starts with `key` (`key` itself for exact keys).
+    let past = |key: Vec<u8>| -> Bound<Vec<u8>> {
+        match encoding {
+            SortEncoding::Exact => Bound::Included(key),
+            SortEncoding::Delimited => match prefix_successor(&key) {
+                Some(end) => Bound::Excluded(end),
+                None => Bound::Unbounded,
+            },
+        }
+    };
+    let after = |key: Vec<u8>| -> Bound<Vec<u8>> {
+        match encoding {
+            SortEncoding::Exact => Bound::Excluded(key),
+            SortEncoding::Delimited => match prefix_successor(&key) {
+                Some(start) => Bound::Included(start),
+                None => Bound::Excluded(key),
+            },
+        }
     };
     let range = match condition {
         None => KeyRange {
@@ -320,7 +391,7 @@ pub fn query_range(
             let key = with_sort(v)?;
             KeyRange {
                 start: Bound::Included(key.clone()),
-                end: Bound::Included(key),
+                end: past(key),
             }
         }
         Some(SortKeyCondition::Lt(v)) => KeyRange {
@@ -329,10 +400,10 @@ pub fn query_range(
         },
         Some(SortKeyCondition::Le(v)) => KeyRange {
             start: Bound::Included(prefix.clone()),
-            end: Bound::Included(with_sort(v)?),
+            end: past(with_sort(v)?),
         },
         Some(SortKeyCondition::Gt(v)) => KeyRange {
-            start: Bound::Excluded(with_sort(v)?),
+            start: after(with_sort(v)?),
             end: partition_end,
         },
         Some(SortKeyCondition::Ge(v)) => KeyRange {
@@ -341,13 +412,18 @@ pub fn query_range(
         },
         Some(SortKeyCondition::Between(lo, hi)) => KeyRange {
             start: Bound::Included(with_sort(lo)?),
-            end: Bound::Included(with_sort(hi)?),
+            end: past(with_sort(hi)?),
         },
         Some(SortKeyCondition::BeginsWith(v)) => {
-            if let AttributeValue::N(_) = v {
+            let sk = KeyValue::from_attribute(v)?;
+            if let KeyValue::N(_) = sk {
                 return Err(KeyError::UnsupportedType(AttributeType::N));
             }
-            let start = with_sort(v)?;
+            let mut start = prefix.clone();
+            match encoding {
+                SortEncoding::Exact => sk.encode_sort(&mut start),
+                SortEncoding::Delimited => sk.encode_delimited_sort(&mut start, false),
+            }
             let end = match prefix_successor(&start) {
                 Some(end) => Bound::Excluded(end),
                 None => partition_end,
@@ -359,6 +435,25 @@ pub fn query_range(
         }
     };
     Ok(range)
+}
+
+/// The key of a secondary index entry: the index's partition prefix, its sort component made
+/// self-delimiting (if the index has a sort key), then the item's stored key, which makes
+/// entries of items sharing index key values distinct.
+pub fn index_entry_key(
+    pk: &AttributeValue,
+    sk: Option<&AttributeValue>,
+    item_key: &[u8],
+) -> Result<Vec<u8>, KeyError> {
+    let pk = KeyValue::from_attribute(pk)?;
+    let sk = sk.map(KeyValue::from_attribute).transpose()?;
+    let mut out = Vec::with_capacity(HASH_LEN + 3 + 32 + item_key.len());
+    write_prefix(pk, &mut out)?;
+    if let Some(sk) = sk {
+        sk.encode_delimited_sort(&mut out, true);
+    }
+    out.extend_from_slice(item_key);
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -650,6 +745,60 @@ mod tests {
                         prop_assert!(!query_range(&pk, Some(condition)).unwrap().contains(&other));
                     }
                 }
+            }
+        }
+
+        #[test]
+        fn index_entries_sort_by_index_sort_key_whatever_item_key_follows(
+            pk in any_key_value(),
+            (x, y) in same_type_pair(),
+            item_x in proptest::collection::vec(any::<u8>(), 0..8),
+            item_y in proptest::collection::vec(any::<u8>(), 0..8),
+        ) {
+            let kx = index_entry_key(&pk, Some(&x), &item_x).unwrap();
+            let ky = index_entry_key(&pk, Some(&y), &item_y).unwrap();
+            match service_cmp(&x, &y) {
+                Ordering::Equal => prop_assert_eq!(kx.cmp(&ky), item_x.cmp(&item_y)),
+                order => prop_assert_eq!(kx.cmp(&ky), order),
+            }
+        }
+
+        #[test]
+        fn index_query_ranges_hold_exactly_the_matching_entries(
+            pk in any_key_value(),
+            values in values_of_one_type(4),
+            item_key in proptest::collection::vec(any::<u8>(), 0..8),
+        ) {
+            let (x, y, lo, hi) = (&values[0], &values[1], &values[2], &values[3]);
+            for entry_sk in [x, y, lo, hi] {
+                let entry = index_entry_key(&pk, Some(entry_sk), &item_key).unwrap();
+                let c = service_cmp(entry_sk, lo);
+                let checks = [
+                    (SortKeyCondition::Eq(lo), c == Ordering::Equal),
+                    (SortKeyCondition::Lt(lo), c == Ordering::Less),
+                    (SortKeyCondition::Le(lo), c != Ordering::Greater),
+                    (SortKeyCondition::Gt(lo), c == Ordering::Greater),
+                    (SortKeyCondition::Ge(lo), c != Ordering::Less),
+                    (
+                        SortKeyCondition::Between(lo, hi),
+                        c != Ordering::Less && service_cmp(entry_sk, hi) != Ordering::Greater,
+                    ),
+                ];
+                for (condition, expected) in checks {
+                    let range = index_query_range(&pk, Some(condition)).unwrap();
+                    prop_assert_eq!(range.contains(&entry), expected, "{:?}", condition);
+                }
+                let begins = match (entry_sk, lo) {
+                    (AttributeValue::S(k), AttributeValue::S(p)) => Some(k.starts_with(p.as_str())),
+                    (AttributeValue::B(k), AttributeValue::B(p)) => Some(k.starts_with(p)),
+                    _ => None,
+                };
+                if let Some(expected) = begins {
+                    let range =
+                        index_query_range(&pk, Some(SortKeyCondition::BeginsWith(lo))).unwrap();
+                    prop_assert_eq!(range.contains(&entry), expected);
+                }
+                prop_assert!(index_query_range(&pk, None).unwrap().contains(&entry));
             }
         }
 

@@ -11,6 +11,7 @@
 //! - `item`, `capacity`: what the item operations share (keys, stored form, limits, member
 //!   checks) and consumed capacity.
 //! - `expr`: the expression language.
+//! - `index`: secondary indexes: their definitions and entries.
 //! - `catalog`: table descriptions, durable and cached.
 //! - `page`: what Query and Scan share: their common checks and the page loop.
 //! - `table_writer`: every item write, with what must change in the same transaction.
@@ -21,6 +22,7 @@ pub mod capacity;
 pub mod catalog;
 pub mod error;
 pub mod expr;
+pub mod index;
 pub mod item;
 pub mod json;
 pub mod keys;

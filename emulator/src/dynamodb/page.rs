@@ -21,16 +21,19 @@
 
 use std::fmt;
 
-use redb::AccessGuard;
+use redb::{AccessGuard, ReadTransaction};
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 
-use super::catalog::KeySchema;
+use super::capacity;
+use super::catalog::{self, IndexKind, IndexMeta, KeySchema, TableMeta};
 use super::error::{DynamoError, Result};
 use super::expr::{Condition, Path, Projection};
 use super::item::{self, StoredItem, Violations};
+use super::keys;
 use super::types::query::{LegacyParam, QueryOutput};
 use super::value::{AttributeValue, Item};
 use crate::storage::StorageError;
+use crate::storage::tables::dynamodb_items;
 
 /// The service stops a Query or Scan page when the items it read reach this many bytes.
 pub const PAGE_BYTES: usize = 1024 * 1024;
@@ -153,18 +156,154 @@ pub fn shape(select: Option<Select>, has_projection: bool, has_index: bool) -> R
                 "ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName",
             ))
         }
-        // An index's projection. Indexes are not implemented yet: a request naming one is
-        // refused before its items are read.
+        // An index's entries hold its projection.
         (Some(Select::AllProjectedAttributes), false) => Ok(Shape::All),
     }
 }
 
-/// The service's answer when `IndexName` names an index the table does not have. Secondary
-/// indexes are not implemented yet, so every index name gets it.
+/// The service's answer when `IndexName` names an index the table does not have.
 pub fn index_not_found(name: &str) -> DynamoError {
     DynamoError::validation(format!(
         "The table does not have the specified index: {name}"
     ))
+}
+
+/// What a Query or Scan reads: the table, or one of its secondary indexes.
+#[derive(Clone, Copy)]
+pub struct Source<'a> {
+    pub table: &'a TableMeta,
+    pub index: Option<(IndexKind, &'a IndexMeta)>,
+}
+
+impl<'a> Source<'a> {
+    /// The table or the index `IndexName` names, with the service's refusals: an unknown
+    /// index, and a consistent read of a global index.
+    pub fn resolve(
+        table: &'a TableMeta,
+        index_name: Option<&str>,
+        consistent_read: bool,
+    ) -> Result<Source<'a>> {
+        let index = match index_name {
+            None => None,
+            Some(name) => Some(table.index(name).ok_or_else(|| index_not_found(name))?),
+        };
+        if consistent_read && matches!(index, Some((IndexKind::Global, _))) {
+            return Err(DynamoError::validation(
+                "Consistent reads are not supported on global secondary indexes",
+            ));
+        }
+        Ok(Source { table, index })
+    }
+
+    /// The key schema the read is ordered and conditioned by.
+    pub fn key_schema(&self) -> &'a KeySchema {
+        match self.index {
+            Some((_, index)) => &index.key_schema,
+            None => &self.table.key_schema,
+        }
+    }
+
+    /// The redb table holding what is read.
+    pub fn storage_name(&self) -> String {
+        match self.index {
+            Some((_, index)) => index.entries_table_name(),
+            None => self.table.items_table_name(),
+        }
+    }
+
+    /// The key attributes of `LastEvaluatedKey`: the index's, then the table's.
+    pub fn start_key_names(&self) -> Vec<String> {
+        let mut names = key_names(self.key_schema());
+        for name in key_names(&self.table.key_schema) {
+            if !names.contains(&name) {
+                names.push(name);
+            }
+        }
+        names
+    }
+
+    /// Checks `ExclusiveStartKey` and encodes it in the order of what is read.
+    pub fn start_key(&self, start: &Item) -> Result<Vec<u8>> {
+        let Some((_, index)) = self.index else {
+            return check_start_key(&self.table.key_schema, start)?.stored_key();
+        };
+        let invalid = |detail: Option<&str>| {
+            DynamoError::validation(match detail {
+                None => "The provided starting key is invalid".to_owned(),
+                Some(detail) => format!("The provided starting key is invalid: {detail}"),
+            })
+        };
+        for key in std::iter::once(&index.key_schema.partition).chain(&index.key_schema.sort) {
+            match start.get(&key.name) {
+                None => return Err(invalid(None)),
+                Some(value)
+                    if value.attribute_type().descriptor() != key.attribute_type.as_str() =>
+                {
+                    return Err(invalid(Some(
+                        "The provided key element does not match the schema",
+                    )));
+                }
+                Some(_) => {}
+            }
+        }
+        let table_key: Item = key_names(&self.table.key_schema)
+            .into_iter()
+            .filter_map(|name| start.get(&name).map(|v| (name, v.clone())))
+            .collect();
+        let item_key = item::validate_key(&self.table.key_schema, &table_key)
+            .map_err(|e| invalid(Some(&e.message)))?
+            .stored_key()?;
+        let sk = index
+            .key_schema
+            .sort
+            .as_ref()
+            .and_then(|s| start.get(&s.name));
+        let pk = &start[&index.key_schema.partition.name];
+        keys::index_entry_key(pk, sk, &item_key).map_err(|e| {
+            DynamoError::validation(format!("The provided starting key is invalid: {e}"))
+        })
+    }
+
+    /// Whether the answer must come from the table's items rather than from the index: a
+    /// local index is read through to the table for attributes it does not project (the
+    /// service charges the extra reads); a global index cannot be, and refuses
+    /// `ALL_ATTRIBUTES` unless it projects everything.
+    pub fn reads_through(
+        &self,
+        select: Option<Select>,
+        filter: Option<&Condition>,
+        projection: Option<&Projection>,
+    ) -> Result<bool> {
+        let Some((kind, index)) = self.index else {
+            return Ok(false);
+        };
+        if index.projection == catalog::Projection::All {
+            return Ok(false);
+        }
+        let wants_all = select == Some(Select::AllAttributes);
+        if kind == IndexKind::Global {
+            if wants_all {
+                return Err(DynamoError::validation(format!(
+                    "One or more parameter values were invalid: Select type ALL_ATTRIBUTES is \
+                     not supported for global secondary index {} because its projection type \
+                     is not ALL",
+                    index.name
+                )));
+            }
+            return Ok(false);
+        }
+        let mut outside = false;
+        let mut visit = |path: &Path| {
+            outside |= !index.projects(&self.table.key_schema, path.head());
+        };
+        if let Some(filter) = filter {
+            filter.visit_paths(&mut visit);
+        }
+        if let Some(projection) = projection {
+            projection.paths().iter().for_each(&mut visit);
+        }
+        Ok(wants_all || outside)
+    }
 }
 
 /// Checks `ExclusiveStartKey` against the table's key schema, in the order and with the
@@ -231,9 +370,52 @@ pub fn check_key_paths(
     }
 }
 
+/// Reads the table's stored item for an index entry (`Source::reads_through`): given the
+/// entry's JSON, the item's stored bytes (`None` if the item is gone).
+pub type ReadThrough<'a> = &'a dyn Fn(&[u8]) -> Result<Option<Vec<u8>>>;
+
+/// The table's items, opened to read items through their index entries.
+pub struct ReadThroughTable<'m> {
+    items: Option<redb::ReadOnlyTable<&'static [u8], &'static [u8]>>,
+    schema: &'m KeySchema,
+    key_names: Vec<String>,
+}
+
+impl<'m> ReadThroughTable<'m> {
+    /// Opens `meta`'s items in `txn` when `wanted`.
+    pub fn new(txn: &ReadTransaction, meta: &'m TableMeta, wanted: bool) -> Result<Self> {
+        let name = meta.items_table_name();
+        let items = match txn.open_table(dynamodb_items(&name)) {
+            Ok(table) if wanted => Some(table),
+            Ok(_) | Err(redb::TableError::TableDoesNotExist(_)) => None,
+            Err(e) => return Err(StorageError::from(e).into()),
+        };
+        Ok(ReadThroughTable {
+            items,
+            schema: &meta.key_schema,
+            key_names: key_names(&meta.key_schema),
+        })
+    }
+
+    /// The stored item an index entry (its JSON) stands for.
+    pub fn read(&self, entry: &[u8]) -> Result<Option<Vec<u8>>> {
+        let Some(items) = &self.items else {
+            return Ok(None);
+        };
+        let key = decode_attributes(entry, &self.key_names)?;
+        let stored_key = item::validate_key(self.schema, &key)?.stored_key()?;
+        let found = items
+            .get(stored_key.as_slice())
+            .map_err(StorageError::from)?;
+        Ok(found.map(|guard| guard.value().to_vec()))
+    }
+}
+
 /// How to read one page.
 pub struct PageSpec<'a> {
-    pub schema: &'a KeySchema,
+    /// The attributes of `LastEvaluatedKey` (`Source::start_key_names`).
+    pub key_names: &'a [String],
+    pub read_through: Option<ReadThrough<'a>>,
     pub limit: Option<usize>,
     pub filter: Option<&'a Condition>,
     pub projection: Option<&'a Projection>,
@@ -247,12 +429,25 @@ pub struct Page {
     pub items_json: Vec<u8>,
     pub count: u64,
     pub scanned_count: u64,
-    /// The sizes of every item read, filtered out or not: what the page is charged for.
+    /// The sizes of every item (or index entry) read, filtered out or not: what the page is
+    /// charged for.
     pub bytes_read: usize,
+    /// The sizes of the table's items read through an index's entries.
+    pub bytes_read_through: usize,
     pub last_evaluated_key: Option<Item>,
 }
 
 impl Page {
+    /// The read capacity the page consumed: the entries (or items) read, plus the items read
+    /// through an index's entries, each rounded up on its own.
+    pub fn read_units(&self, consistent: bool) -> f64 {
+        let mut units = capacity::read_units(self.bytes_read, consistent);
+        if self.bytes_read_through > 0 {
+            units += capacity::read_units(self.bytes_read_through, consistent);
+        }
+        units
+    }
+
     /// The answer, without consumed capacity.
     pub fn into_output(self, shape: Shape) -> QueryOutput {
         QueryOutput {
@@ -288,12 +483,23 @@ where
     };
     let needed = needed_attributes(spec.filter, projection);
     let needs_decode = spec.filter.is_some() || projection.is_some();
-    let key_names = key_names(spec.schema);
     while let Some(entry) = entries.next() {
         let (_, value) = entry.map_err(StorageError::from)?;
-        let stored = StoredItem::parse(value.value())?;
+        let entry_stored = StoredItem::parse(value.value())?;
         page.scanned_count += 1;
-        page.bytes_read += stored.size;
+        page.bytes_read += entry_stored.size;
+        let through = match spec.read_through {
+            Some(read) => read(entry_stored.json)?,
+            None => None,
+        };
+        let stored = match &through {
+            Some(bytes) => {
+                let item = StoredItem::parse(bytes)?;
+                page.bytes_read_through += item.size;
+                item
+            }
+            None => entry_stored,
+        };
 
         let stop_by_limit = spec.limit.is_some_and(|l| page.scanned_count >= l as u64);
         let stop_by_size = !stop_by_limit && page.bytes_read >= PAGE_BYTES;
@@ -311,7 +517,7 @@ where
             None
         };
         if more {
-            let key = decode_attributes(stored.json, &key_names)?;
+            let key = decode_attributes(entry_stored.json, spec.key_names)?;
             page.last_evaluated_key = Some(key);
         }
         let passes = match (spec.filter, &decoded) {
@@ -358,8 +564,8 @@ fn needed_attributes(filter: Option<&Condition>, projection: Option<&Projection>
     names
 }
 
-/// The key attributes' names: what `LastEvaluatedKey` holds.
-fn key_names(schema: &KeySchema) -> Vec<String> {
+/// The key attributes' names.
+pub fn key_names(schema: &KeySchema) -> Vec<String> {
     std::iter::once(&schema.partition.name)
         .chain(schema.sort.as_ref().map(|s| &s.name))
         .cloned()
@@ -368,7 +574,7 @@ fn key_names(schema: &KeySchema) -> Vec<String> {
 
 /// Decodes the attributes named in `needed` from a stored item's JSON, skipping the others
 /// without building them.
-fn decode_attributes(json: &[u8], needed: &[String]) -> Result<Item> {
+pub fn decode_attributes(json: &[u8], needed: &[String]) -> Result<Item> {
     let mut de = serde_json::Deserializer::from_slice(json);
     let item = Attributes { needed }.deserialize(&mut de).map_err(|e| {
         tracing::error!(error = %e, "a stored item does not decode");

@@ -6,9 +6,10 @@
 //! | `dynamodb_catalog` | `region/table-name` | JSON `TableMeta` record (`dynamodb::catalog`) |
 //! | `dynamodb_table_ids` | `region/table-name` | id of the live table under that name (u64) |
 //! | `dynamodb_items_<id>` | `dynamodb::keys` stored key | item size (u32 LE) ‖ item as canonical DynamoDB JSON (`dynamodb::item`) |
+//! | `dynamodb_index_<id>` | `dynamodb::keys` index entry key (index key ‖ the item's stored key) | the item's projection, stored like an item |
 //!
-//! Item tables are named by a table id that is never reused, so a table deleted and
-//! created again under the same name never sees its predecessor's items.
+//! Item and index tables are named by ids that are never reused, so a table (or index)
+//! deleted and created again under the same name never sees its predecessor's entries.
 
 use redb::TableDefinition;
 
@@ -26,4 +27,9 @@ pub fn dynamodb_items_name(id: u64) -> String {
 /// [`dynamodb_items_name`].
 pub fn dynamodb_items(name: &str) -> TableDefinition<'_, &'static [u8], &'static [u8]> {
     TableDefinition::new(name)
+}
+
+/// The redb table name holding the entries of secondary index `id`.
+pub fn dynamodb_index_name(id: u64) -> String {
+    format!("dynamodb_index_{id}")
 }

@@ -30,17 +30,19 @@ use super::super::DynamoDb;
 use super::super::capacity::{self, Tally};
 use super::super::catalog::TableMeta;
 use super::super::error::{DynamoError, Result};
+use super::super::index;
 use super::super::item::{self, Violations};
 use super::super::table_writer::TableWriter;
 use super::super::types::item::{BatchWriteItemInput, BatchWriteItemOutput};
+use super::super::value::Item;
 
 /// Most requests one call may carry, across all its tables.
 pub const MAX_REQUESTS: usize = 25;
 
 /// One checked write, ready for the closure.
 enum Write {
-    /// The stored key, the stored item, and the item's size.
-    Put(Vec<u8>, Vec<u8>, usize),
+    /// The stored key, the item, the stored item, and the item's size.
+    Put(Vec<u8>, Item, Vec<u8>, usize),
     Delete(Vec<u8>),
 }
 
@@ -96,7 +98,7 @@ pub async fn batch_write_item(
         }
     }
     v.into_result()?;
-    let request_items = input.request_items.unwrap_or_default();
+    let mut request_items = input.request_items.unwrap_or_default();
     let total: usize = request_items.values().map(Vec::len).sum();
     if total > MAX_REQUESTS {
         return Err(DynamoError::validation(
@@ -133,16 +135,18 @@ pub async fn batch_write_item(
     if let Some(e) = deferred {
         return Err(e);
     }
-    for (requests, meta) in request_items.values().zip(metas) {
+    for (requests, meta) in request_items.values_mut().zip(metas) {
         let mut writes = Vec::with_capacity(requests.len());
         let mut seen = HashSet::with_capacity(requests.len());
         for request in requests {
-            let write = match (&request.put_request, &request.delete_request) {
+            let write = match (&mut request.put_request, &request.delete_request) {
                 (Some(put), None) => {
-                    let item = put.item.as_ref().expect("checked above");
+                    let item = put.item.take().expect("checked above");
                     let size = sizes.next().expect("one size per put");
-                    let key = item::key_of_batch_item(&meta.key_schema, item)?.stored_key()?;
-                    Write::Put(key, item::encode_stored(item, size), size)
+                    let key = item::key_of_batch_item(&meta.key_schema, &item)?.stored_key()?;
+                    index::entries::check_item(&meta, &item, index::entries::Origin::Item)?;
+                    let stored = item::encode_stored(&item, size);
+                    Write::Put(key, item, stored, size)
                 }
                 (None, Some(delete)) => {
                     let key = delete.key.as_ref().expect("checked above");
@@ -176,8 +180,8 @@ pub async fn batch_write_item(
                 let mut table = TableWriter::open(txn, meta)?;
                 for write in writes {
                     let (old, new) = match write {
-                        Write::Put(key, stored, size) => {
-                            let old = table.put(key, stored, false)?;
+                        Write::Put(key, item, stored, size) => {
+                            let old = table.put(key, item, stored, false)?;
                             (old.map(|r| r.size), Some(*size))
                         }
                         Write::Delete(key) => {

@@ -23,10 +23,11 @@ use super::describe_table::{Counts, DescriptionKind, description};
 use super::tag_resource::{MAX_TAGS, validate_tags};
 use crate::dynamodb::DynamoDb;
 use crate::dynamodb::catalog::{
-    self, BillingMode, KeyAttribute, KeySchema, ProvisionedThroughput, ScalarType, TableMeta,
-    TableStatus,
+    self, BillingMode, IndexKind, IndexMeta, KeyAttribute, KeySchema, ProvisionedThroughput,
+    ScalarType, TableMeta, TableStatus,
 };
 use crate::dynamodb::error::{DynamoError, ErrorCode, Result};
+use crate::dynamodb::index::definition::{self, TableContext};
 use crate::dynamodb::types::table::{
     AttributeDefinition, CreateTableInput, CreateTableOutput, KeySchemaElement,
 };
@@ -76,6 +77,8 @@ pub async fn create_table(
         table_class: spec.table_class,
         tags: spec.tags,
         table_class_updated_at: None,
+        global_indexes: spec.global_indexes,
+        local_indexes: spec.local_indexes,
     };
     let meta = db
         .store
@@ -94,6 +97,16 @@ pub async fn create_table(
             // All checks are made; the writes follow.
             meta.id = catalog::next_table_id(txn)?;
             txn.create_table(dynamodb_items(&meta.items_table_name()))?;
+            let active_at = meta.active_at;
+            for index in meta
+                .global_indexes
+                .iter_mut()
+                .chain(&mut meta.local_indexes)
+            {
+                index.id = catalog::next_table_id(txn)?;
+                index.active_at = active_at;
+                txn.create_table(dynamodb_items(&index.entries_table_name()))?;
+            }
             catalog::store_meta(txn, &meta)?;
             Ok(meta)
         })
@@ -135,6 +148,8 @@ struct NewTable {
     tags: Vec<(String, String)>,
     table_class: Option<String>,
     deletion_protection: bool,
+    global_indexes: Vec<IndexMeta>,
+    local_indexes: Vec<IndexMeta>,
 }
 
 fn validate(input: CreateTableInput) -> Result<NewTable> {
@@ -157,6 +172,16 @@ fn validate(input: CreateTableInput) -> Result<NewTable> {
         );
     }
     check_key_schema(input.key_schema.as_deref(), &mut v);
+    definition::check_members(
+        input.local_secondary_indexes.as_deref(),
+        "localSecondaryIndexes",
+        &mut v,
+    );
+    definition::check_members(
+        input.global_secondary_indexes.as_deref(),
+        "globalSecondaryIndexes",
+        &mut v,
+    );
     if let Some(stream) = &input.stream_specification
         && stream.stream_enabled.is_none()
     {
@@ -191,7 +216,25 @@ fn validate(input: CreateTableInput) -> Result<NewTable> {
         )),
     };
 
-    let (key_schema, attribute_definitions) = check_keys(&key_schema, &definitions)?;
+    let has_indexes =
+        input.local_secondary_indexes.is_some() || input.global_secondary_indexes.is_some();
+    let (key_schema, attribute_definitions) = check_keys(&key_schema, &definitions, has_indexes)?;
+    let context = TableContext {
+        key_schema: &key_schema,
+        definitions: &attribute_definitions,
+        provisioned: throughput.is_some(),
+    };
+    let mut index_names = Vec::new();
+    let local_indexes = match &input.local_secondary_indexes {
+        Some(specs) => definition::build(IndexKind::Local, specs, &context, &mut index_names)?,
+        None => Vec::new(),
+    };
+    let global_indexes = match &input.global_secondary_indexes {
+        Some(specs) => definition::build(IndexKind::Global, specs, &context, &mut index_names)?,
+        None => Vec::new(),
+    };
+    let all_indexes: Vec<&IndexMeta> = local_indexes.iter().chain(&global_indexes).collect();
+    definition::check_definitions_used(&attribute_definitions, &key_schema, &all_indexes)?;
 
     let tags = input.tags.unwrap_or_default();
     let tags = validate_tags(&tags)?;
@@ -211,6 +254,8 @@ fn validate(input: CreateTableInput) -> Result<NewTable> {
         tags,
         table_class: input.table_class,
         deletion_protection: input.deletion_protection_enabled.unwrap_or(false),
+        global_indexes,
+        local_indexes,
     })
 }
 
@@ -224,12 +269,6 @@ fn capacity_units(value: Option<i64>) -> u64 {
 /// work that implements a member removes it from here.
 fn reject_unimplemented(input: &CreateTableInput) -> Result<()> {
     let mut present = Vec::new();
-    if input.global_secondary_indexes.is_some() {
-        present.push("GlobalSecondaryIndexes");
-    }
-    if input.local_secondary_indexes.is_some() {
-        present.push("LocalSecondaryIndexes");
-    }
     if let Some(stream) = &input.stream_specification
         && stream.stream_enabled == Some(true)
     {
@@ -374,7 +413,7 @@ fn check_key_schema(key_schema: Option<&[KeySchemaElement]>, v: &mut Violations)
 }
 
 /// How the service prints a KeySchema list in a constraint message.
-fn java_list(elements: &[KeySchemaElement]) -> String {
+pub(crate) fn java_list(elements: &[KeySchemaElement]) -> String {
     let items: Vec<String> = elements
         .iter()
         .map(|e| {
@@ -390,9 +429,12 @@ fn java_list(elements: &[KeySchemaElement]) -> String {
 
 /// The key schema against the attribute definitions, in the order the service checks them.
 /// Both lists passed the member constraints (names present, types valid, 1 or 2 keys).
+/// With indexes, the definitions of index keys are checked with the indexes
+/// (`index::definition`), so the count check is left to them.
 fn check_keys(
     key_schema: &[KeySchemaElement],
     definitions: &[AttributeDefinition],
+    has_indexes: bool,
 ) -> Result<(KeySchema, Vec<KeyAttribute>)> {
     let keys: Vec<&str> = key_schema
         .iter()
@@ -437,7 +479,7 @@ fn check_keys(
             )));
         }
     }
-    if keys.len() != defined.len() {
+    if !has_indexes && keys.len() != defined.len() {
         return Err(DynamoError::validation(
             "One or more parameter values were invalid: Number of attributes in KeySchema does \
              not exactly match number of attributes defined in AttributeDefinitions",
@@ -572,6 +614,7 @@ pub(crate) mod tests {
 
     use super::*;
     use crate::config::Config;
+    use crate::dynamodb::catalog::Projection;
     use crate::dynamodb::ops::describe_table::describe_table;
     use crate::dynamodb::types::table::DescribeTableInput;
     use crate::storage::Store;
@@ -837,14 +880,203 @@ pub(crate) mod tests {
         assert_eq!(spec.throughput, None);
     }
 
+    fn with_indexes(over: serde_json::Value) -> serde_json::Value {
+        let mut body = json!({
+            "TableName": "tbl",
+            "AttributeDefinitions": [
+                {"AttributeName": "pk", "AttributeType": "S"},
+                {"AttributeName": "sk", "AttributeType": "S"},
+                {"AttributeName": "g", "AttributeType": "N"}
+            ],
+            "KeySchema": [
+                {"AttributeName": "pk", "KeyType": "HASH"},
+                {"AttributeName": "sk", "KeyType": "RANGE"}
+            ],
+            "BillingMode": "PAY_PER_REQUEST"
+        });
+        for (k, v) in over.as_object().unwrap() {
+            body[k] = v.clone();
+        }
+        body
+    }
+
+    fn gsi(over: serde_json::Value) -> serde_json::Value {
+        let mut index = json!({
+            "IndexName": "gsi1",
+            "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+            "Projection": {"ProjectionType": "ALL"}
+        });
+        for (k, v) in over.as_object().unwrap() {
+            index[k] = v.clone();
+        }
+        index
+    }
+
+    fn lsi(range: &str) -> serde_json::Value {
+        json!({
+            "IndexName": "lsi1",
+            "KeySchema": [
+                {"AttributeName": "pk", "KeyType": "HASH"},
+                {"AttributeName": range, "KeyType": "RANGE"}
+            ],
+            "Projection": {"ProjectionType": "KEYS_ONLY"}
+        })
+    }
+
+    #[test]
+    fn index_definitions_are_checked_with_the_service_texts() {
+        let invalid = "One or more parameter values were invalid: ";
+        let cases = [
+            (
+                json!({"GlobalSecondaryIndexes": []}),
+                format!("{invalid}List of GlobalSecondaryIndexes is empty"),
+            ),
+            (
+                json!({"LocalSecondaryIndexes": []}),
+                format!("{invalid}List of LocalSecondaryIndexes is empty"),
+            ),
+            (
+                json!({"GlobalSecondaryIndexes": [gsi(json!({"KeySchema":
+                    [{"AttributeName": "zz", "KeyType": "HASH"}]}))]}),
+                format!(
+                    "{invalid}Some index key attributes are not defined in AttributeDefinitions. \
+                     Keys: [zz], AttributeDefinitions: [pk, sk, g]"
+                ),
+            ),
+            (
+                json!({"GlobalSecondaryIndexes": [gsi(json!({"KeySchema":
+                    [{"AttributeName": "g", "KeyType": "RANGE"}]}))]}),
+                "Invalid KeySchema: The first KeySchemaElement is not a HASH key type".to_owned(),
+            ),
+            (
+                json!({"GlobalSecondaryIndexes": [gsi(json!({"Projection": {}}))]}),
+                format!("{invalid}Unknown ProjectionType: null"),
+            ),
+            (
+                json!({"GlobalSecondaryIndexes": [gsi(json!({"Projection":
+                    {"ProjectionType": "ALL", "NonKeyAttributes": ["a"]}}))]}),
+                format!("{invalid}ProjectionType is ALL, but NonKeyAttributes is specified"),
+            ),
+            (
+                json!({"GlobalSecondaryIndexes": [gsi(json!({"Projection":
+                    {"ProjectionType": "INCLUDE"}}))]}),
+                format!(
+                    "{invalid}ProjectionType is INCLUDE, but NonKeyAttributes is not specified"
+                ),
+            ),
+            (
+                json!({"GlobalSecondaryIndexes": [gsi(json!({})), gsi(json!({}))]}),
+                format!("{invalid}Duplicate index name: gsi1"),
+            ),
+            (
+                json!({"GlobalSecondaryIndexes": [gsi(json!({"ProvisionedThroughput":
+                    {"ReadCapacityUnits": 1, "WriteCapacityUnits": 1}}))]}),
+                format!(
+                    "{invalid}ProvisionedThroughput should not be specified for index: gsi1 \
+                     when BillingMode is PAY_PER_REQUEST"
+                ),
+            ),
+            (
+                json!({"BillingMode": "PROVISIONED",
+                    "ProvisionedThroughput": {"ReadCapacityUnits": 1, "WriteCapacityUnits": 1},
+                    "GlobalSecondaryIndexes": [gsi(json!({}))]}),
+                format!("{invalid}ProvisionedThroughput must be specified for index: gsi1"),
+            ),
+            (
+                json!({"LocalSecondaryIndexes": [lsi("g")], "GlobalSecondaryIndexes":
+                    [gsi(json!({"IndexName": "lsi1"}))]}),
+                format!("{invalid}Duplicate index name: lsi1"),
+            ),
+            (
+                json!({"LocalSecondaryIndexes": [json!({"IndexName": "lsi1", "KeySchema":
+                    [{"AttributeName": "g", "KeyType": "HASH"},
+                     {"AttributeName": "sk", "KeyType": "RANGE"}],
+                    "Projection": {"ProjectionType": "ALL"}})]}),
+                format!(
+                    "{invalid}Index KeySchema does not have the same leading hash key as table \
+                     KeySchema for index: lsi1. index hash key: g, table hash key: pk"
+                ),
+            ),
+            (
+                json!({"LocalSecondaryIndexes": [json!({"IndexName": "lsi1", "KeySchema":
+                    [{"AttributeName": "pk", "KeyType": "HASH"}],
+                    "Projection": {"ProjectionType": "ALL"}})]}),
+                format!("{invalid}Index KeySchema does not have a range key for index: lsi1"),
+            ),
+            (
+                json!({"GlobalSecondaryIndexes": [gsi(json!({"KeySchema":
+                    [{"AttributeName": "sk", "KeyType": "HASH"}]}))]}),
+                format!(
+                    "{invalid}Some AttributeDefinitions are not used. AttributeDefinitions: \
+                     [pk, sk, g], keys used: [pk, sk]"
+                ),
+            ),
+            (
+                json!({"GlobalSecondaryIndexes": (0..21)
+                    .map(|i| gsi(json!({"IndexName": format!("gsi{i:02}")})))
+                    .collect::<Vec<_>>()}),
+                format!("{invalid}GlobalSecondaryIndex count exceeds the per-table limit of 20"),
+            ),
+            (
+                json!({"GlobalSecondaryIndexes": [gsi(json!({"IndexName": "ab"}))]}),
+                "1 validation error detected: Value 'ab' at \
+                 'globalSecondaryIndexes.1.member.indexName' failed to satisfy constraint: \
+                 Member must have length greater than or equal to 3"
+                    .to_owned(),
+            ),
+        ];
+        for (over, expected) in cases {
+            assert_eq!(error_of(with_indexes(over.clone())), expected, "{over}");
+        }
+        let hash_only = json!({
+            "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+            "AttributeDefinitions": [
+                {"AttributeName": "pk", "AttributeType": "S"},
+                {"AttributeName": "g", "AttributeType": "N"}
+            ],
+            "LocalSecondaryIndexes": [json!({"IndexName": "lsi1", "KeySchema":
+                [{"AttributeName": "pk", "KeyType": "HASH"},
+                 {"AttributeName": "g", "KeyType": "RANGE"}],
+                "Projection": {"ProjectionType": "ALL"}})]
+        });
+        assert_eq!(
+            error_of(with_indexes(hash_only)),
+            format!(
+                "{invalid}Table KeySchema does not have a range key, which is required when \
+                 specifying a LocalSecondaryIndex"
+            )
+        );
+    }
+
+    #[test]
+    fn valid_index_definitions_are_kept() {
+        let spec = validate(input(with_indexes(json!({
+            "LocalSecondaryIndexes": [lsi("g")],
+            "GlobalSecondaryIndexes": [gsi(json!({"KeySchema": [
+                {"AttributeName": "g", "KeyType": "HASH"},
+                {"AttributeName": "sk", "KeyType": "RANGE"}
+            ], "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["x", "y"]}}))]
+        }))))
+        .unwrap();
+        assert_eq!(spec.local_indexes.len(), 1);
+        assert_eq!(spec.local_indexes[0].projection, Projection::KeysOnly);
+        assert_eq!(
+            spec.local_indexes[0].key_schema.sort.as_ref().unwrap().name,
+            "g"
+        );
+        let global = &spec.global_indexes[0];
+        assert_eq!(global.name, "gsi1");
+        assert_eq!(
+            global.projection,
+            Projection::Include(vec!["x".to_owned(), "y".to_owned()])
+        );
+        assert_eq!(global.key_schema.partition.attribute_type, ScalarType::N);
+        assert_eq!(global.provisioned, None);
+    }
+
     #[test]
     fn unimplemented_members_are_refused_by_name() {
-        for member in [
-            "GlobalSecondaryIndexes",
-            "LocalSecondaryIndexes",
-            "OnDemandThroughput",
-            "WarmThroughput",
-        ] {
+        for member in ["OnDemandThroughput", "WarmThroughput"] {
             let message = error_of(with(base(), member, json!([])));
             assert!(message.starts_with(member), "{message}");
             assert!(message.contains("not supported"), "{message}");

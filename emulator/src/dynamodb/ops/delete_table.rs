@@ -12,7 +12,9 @@
 //! protection (ValidationException).
 
 use super::create_table::being_created;
-use super::describe_table::{Counts, DescriptionKind, description, resolve_table_name};
+use super::describe_table::{
+    Counts, DescriptionKind, IndexCounts, description, resolve_table_name,
+};
 use crate::dynamodb::DynamoDb;
 use crate::dynamodb::catalog::{self, TableMeta, TableStatus};
 use crate::dynamodb::error::{DynamoError, Result};
@@ -43,16 +45,23 @@ pub async fn delete_table(
                 ));
             }
             // All checks are made; the writes follow.
+            let mut counts = Counts::default();
+            for index in meta.indexes() {
+                let name = index.entries_table_name();
+                let entries = entry_count(txn, &name)?;
+                txn.delete_table(dynamodb_items(&name))?;
+                counts.indexes.push(IndexCounts {
+                    id: index.id,
+                    items: entries,
+                    bytes: catalog::remove_index_size(txn, index.id)?,
+                });
+            }
             let items_name = meta.items_table_name();
-            let definition = dynamodb_items(&items_name);
-            let items = {
-                let items = txn.open(definition)?;
-                redb::ReadableTableMetadata::len(items.read()).map_err(StorageError::from)?
-            };
-            txn.delete_table(definition)?;
-            let bytes = catalog::remove_table_size(txn, meta.id)?;
+            counts.items = entry_count(txn, &items_name)?;
+            txn.delete_table(dynamodb_items(&items_name))?;
+            counts.bytes = catalog::remove_table_size(txn, meta.id)?;
             catalog::remove_meta(txn, &meta.region, &meta.name)?;
-            Ok((meta, Counts { items, bytes }))
+            Ok((meta, counts))
         })
         .await??;
     db.catalog.refresh(&db.store, region, &name)?;
@@ -64,6 +73,12 @@ pub async fn delete_table(
             DescriptionKind::Full,
         ),
     })
+}
+
+/// The number of entries in redb table `name` (an items or index table).
+fn entry_count(txn: &crate::storage::Txn<'_>, name: &str) -> Result<u64> {
+    let table = txn.open(dynamodb_items(name))?;
+    Ok(redb::ReadableTableMetadata::len(table.read()).map_err(StorageError::from)?)
 }
 
 #[cfg(test)]

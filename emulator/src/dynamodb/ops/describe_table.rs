@@ -17,12 +17,13 @@ use super::create_table::{
     ON_DEMAND_WARM_THROUGHPUT, Violations, check_table_name, required_table_name,
 };
 use crate::dynamodb::DynamoDb;
-use crate::dynamodb::catalog::{self, BillingMode, TableMeta};
+use crate::dynamodb::catalog::{self, BillingMode, IndexMeta, KeySchema, Projection, TableMeta};
 use crate::dynamodb::error::{DynamoError, Result};
 use crate::dynamodb::types::table::{
     AttributeDefinition, BillingModeSummary, DescribeTableInput, DescribeTableOutput,
-    KeySchemaElement, ProvisionedThroughputDescription, TableClassSummary, TableDescription,
-    TableWarmThroughputDescription,
+    GlobalSecondaryIndexDescription, IndexWarmThroughputDescription, KeySchemaElement,
+    LocalSecondaryIndexDescription, ProjectionSpec, ProvisionedThroughputDescription,
+    TableClassSummary, TableDescription, TableWarmThroughputDescription,
 };
 use crate::storage::StorageError;
 use crate::storage::tables::dynamodb_items;
@@ -40,24 +41,54 @@ pub async fn describe_table(
     })
 }
 
-/// ItemCount and TableSizeBytes.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+/// ItemCount and TableSizeBytes, and each index's ItemCount and IndexSizeBytes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct Counts {
+    pub items: u64,
+    pub bytes: u64,
+    pub indexes: Vec<IndexCounts>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct IndexCounts {
+    pub id: u64,
     pub items: u64,
     pub bytes: u64,
 }
 
-/// The table's live ItemCount and TableSizeBytes, from one read snapshot.
+impl Counts {
+    fn of_index(&self, id: u64) -> IndexCounts {
+        self.indexes
+            .iter()
+            .find(|c| c.id == id)
+            .copied()
+            .unwrap_or_default()
+    }
+}
+
+/// The table's and its indexes' live counts, from one read snapshot.
 pub(crate) fn counts(db: &DynamoDb, meta: &TableMeta) -> Result<Counts> {
     let txn = db.store.read()?;
-    let name = meta.items_table_name();
-    let items = match txn.open_table(dynamodb_items(&name)) {
-        Ok(table) => redb::ReadableTableMetadata::len(&table).map_err(StorageError::from)?,
-        Err(redb::TableError::TableDoesNotExist(_)) => 0,
-        Err(e) => return Err(StorageError::from(e).into()),
+    let entries = |name: &str| -> Result<u64> {
+        match txn.open_table(dynamodb_items(name)) {
+            Ok(table) => Ok(redb::ReadableTableMetadata::len(&table).map_err(StorageError::from)?),
+            Err(redb::TableError::TableDoesNotExist(_)) => Ok(0),
+            Err(e) => Err(StorageError::from(e).into()),
+        }
     };
-    let bytes = catalog::table_size(&txn, meta.id)?;
-    Ok(Counts { items, bytes })
+    let mut indexes = Vec::new();
+    for index in meta.indexes() {
+        indexes.push(IndexCounts {
+            id: index.id,
+            items: entries(&index.entries_table_name())?,
+            bytes: catalog::index_size(&txn, index.id)?,
+        });
+    }
+    Ok(Counts {
+        items: entries(&meta.items_table_name())?,
+        bytes: catalog::table_size(&txn, meta.id)?,
+        indexes,
+    })
 }
 
 /// Which answer a description is for. CreateTable's answer lacks what the service fills in
@@ -87,13 +118,7 @@ pub(crate) fn description(
             })
             .collect(),
         table_name: meta.name.clone(),
-        key_schema: std::iter::once((&meta.key_schema.partition, "HASH"))
-            .chain(meta.key_schema.sort.as_ref().map(|s| (s, "RANGE")))
-            .map(|(a, key_type)| KeySchemaElement {
-                attribute_name: Some(a.name.clone()),
-                key_type: Some(key_type.to_owned()),
-            })
-            .collect(),
+        key_schema: key_schema_elements(&meta.key_schema),
         table_status: status.to_owned(),
         creation_date_time: meta.created_at,
         provisioned_throughput: throughput_description(meta, catalog::now_epoch_seconds()),
@@ -113,6 +138,28 @@ pub(crate) fn description(
             table_class: class.clone(),
             last_update_date_time: meta.table_class_updated_at,
         }),
+        local_secondary_indexes: (!meta.local_indexes.is_empty()).then(|| {
+            meta.local_indexes
+                .iter()
+                .map(|index| {
+                    let counts = counts.of_index(index.id);
+                    LocalSecondaryIndexDescription {
+                        index_name: index.name.clone(),
+                        key_schema: key_schema_elements(&index.key_schema),
+                        projection: projection_spec(&index.projection),
+                        index_size_bytes: counts.bytes,
+                        item_count: counts.items,
+                        index_arn: format!("{}/index/{}", meta.arn, index.name),
+                    }
+                })
+                .collect()
+        }),
+        global_secondary_indexes: (!meta.global_indexes.is_empty()).then(|| {
+            meta.global_indexes
+                .iter()
+                .map(|index| global_index_description(meta, index, &counts, status, full))
+                .collect()
+        }),
         deletion_protection_enabled: meta.deletion_protection,
         warm_throughput: full.then(|| {
             let (read, write) = warm_throughput(meta);
@@ -120,6 +167,78 @@ pub(crate) fn description(
                 read_units_per_second: read,
                 write_units_per_second: write,
                 status: "ACTIVE".to_owned(),
+            }
+        }),
+    }
+}
+
+/// A key schema as the service lists it: HASH, then RANGE.
+fn key_schema_elements(schema: &KeySchema) -> Vec<KeySchemaElement> {
+    std::iter::once((&schema.partition, "HASH"))
+        .chain(schema.sort.as_ref().map(|s| (s, "RANGE")))
+        .map(|(a, key_type)| KeySchemaElement {
+            attribute_name: Some(a.name.clone()),
+            key_type: Some(key_type.to_owned()),
+        })
+        .collect()
+}
+
+fn projection_spec(projection: &Projection) -> ProjectionSpec {
+    ProjectionSpec {
+        projection_type: Some(projection.type_str().to_owned()),
+        non_key_attributes: match projection {
+            Projection::Include(names) => Some(names.clone()),
+            Projection::All | Projection::KeysOnly => None,
+        },
+    }
+}
+
+/// A global index as described. It is CREATING until its `active_at` (and, like the table,
+/// in CreateTable's answer), then ACTIVE; DELETING while its table is.
+fn global_index_description(
+    meta: &TableMeta,
+    index: &IndexMeta,
+    counts: &Counts,
+    table_status: &str,
+    full: bool,
+) -> GlobalSecondaryIndexDescription {
+    let index_counts = counts.of_index(index.id);
+    let creating = index.active_at > catalog::now_epoch_seconds();
+    let index_status = match table_status {
+        "DELETING" => "DELETING",
+        "CREATING" => "CREATING",
+        _ if creating => "CREATING",
+        _ => "ACTIVE",
+    };
+    let on_demand = meta.billing_mode == BillingMode::PayPerRequest;
+    let (read, write) = index.provisioned.filter(|_| !on_demand).unwrap_or((0, 0));
+    GlobalSecondaryIndexDescription {
+        index_name: index.name.clone(),
+        key_schema: key_schema_elements(&index.key_schema),
+        projection: projection_spec(&index.projection),
+        index_status: index_status.to_owned(),
+        // A new index of an existing table is filled while it is CREATING.
+        backfilling: (creating && table_status == "ACTIVE").then_some(true),
+        provisioned_throughput: ProvisionedThroughputDescription {
+            last_increase_date_time: None,
+            last_decrease_date_time: None,
+            number_of_decreases_today: 0,
+            read_capacity_units: read,
+            write_capacity_units: write,
+        },
+        index_size_bytes: index_counts.bytes,
+        item_count: index_counts.items,
+        index_arn: format!("{}/index/{}", meta.arn, index.name),
+        warm_throughput: full.then(|| {
+            let (read, write) = if on_demand {
+                ON_DEMAND_WARM_THROUGHPUT
+            } else {
+                (read, write)
+            };
+            IndexWarmThroughputDescription {
+                read_units_per_second: read,
+                write_units_per_second: write,
+                status: index_status.to_owned(),
             }
         }),
     }
@@ -477,6 +596,8 @@ mod tests {
             tags: vec![],
             table_class_updated_at: None,
             warm_throughput: (0, 0),
+            global_indexes: Vec::new(),
+            local_indexes: Vec::new(),
         }
     }
 

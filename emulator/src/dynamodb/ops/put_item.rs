@@ -16,6 +16,7 @@ use std::sync::Arc;
 use super::super::DynamoDb;
 use super::super::capacity;
 use super::super::error::{DynamoError, Result};
+use super::super::index;
 use super::super::item::{self, ConditionMembers, ReturnValues, WriteMembers, WriteOptions};
 use super::super::table_writer::TableWriter;
 use super::super::types::item::{PutItemInput, PutItemOutput};
@@ -59,8 +60,8 @@ pub async fn put_item(
         return Err(e);
     }
     let key = item::key_of_item(&meta.key_schema, &new_item)?.stored_key()?;
+    index::entries::check_item(&meta, &new_item, index::entries::Origin::Item)?;
     let stored = item::encode_stored(&new_item, new_size);
-    drop(new_item);
 
     let keep_old = return_values == ReturnValues::AllOld;
     let writing = Arc::clone(&meta);
@@ -75,7 +76,7 @@ pub async fn put_item(
                     return Err(item::condition_failed(old_item.as_ref(), old_on_failure));
                 }
             }
-            table.put(&key, &stored, keep_old)
+            table.put(&key, &new_item, &stored, keep_old)
         })
         .await??;
 

@@ -47,10 +47,9 @@ pub fn query(
     v.into_result()?;
 
     let meta = item::live_table(db, region, table_name)?;
-    if let Some(index) = input.index_name.as_deref() {
-        return Err(page::index_not_found(index));
-    }
-    let schema = &meta.key_schema;
+    let consistent = input.consistent_read.unwrap_or(false);
+    let source = page::Source::resolve(&meta, input.index_name.as_deref(), consistent)?;
+    let schema = source.key_schema();
 
     let has_kce = input.key_condition_expression.is_some();
     item::check_parameter_use(&ParameterUse {
@@ -108,11 +107,16 @@ pub fn query(
     let key_condition = expr::key_condition(&key_condition_tree, schema)?;
     page::check_key_paths(schema, filter.as_ref(), projection.as_ref())?;
 
-    let range = keys::query_range(&key_condition.partition, key_condition.sort_condition())
-        .map_err(|e| internal_key_error(&e))?;
+    let range = match source.index {
+        None => keys::query_range(&key_condition.partition, key_condition.sort_condition()),
+        Some(_) => {
+            keys::index_query_range(&key_condition.partition, key_condition.sort_condition())
+        }
+    }
+    .map_err(|e| internal_key_error(&e))?;
     let forward = input.scan_index_forward.unwrap_or(true);
     let range = match &input.exclusive_start_key {
-        Some(start) => after_start_key(schema, range, start, forward)?,
+        Some(start) => after_start_key(&source.start_key(start)?, range, forward)?,
         None => range,
     };
     if let Some(filter) = &filter {
@@ -123,10 +127,13 @@ pub fn query(
         input.projection_expression.is_some(),
         input.index_name.is_some(),
     )?;
+    let reads_through = source.reads_through(select, filter.as_ref(), projection.as_ref())?;
 
     // Read inline: a page is bounded by Limit and by 1 MB of items read.
     let txn = db.store.read()?;
-    let name = meta.items_table_name();
+    let name = source.storage_name();
+    let key_names = source.start_key_names();
+    let read_through = page::ReadThroughTable::new(&txn, &meta, reads_through)?;
     let mut page = match txn.open_table(dynamodb_items(&name)) {
         // A table nothing was ever written to has no redb table yet.
         Err(redb::TableError::TableDoesNotExist(_)) => page::Page::default(),
@@ -136,8 +143,10 @@ pub fn query(
             let entries = table
                 .range::<&[u8]>(range.as_slices())
                 .map_err(StorageError::from)?;
+            let read = |entry: &[u8]| read_through.read(entry);
             let spec = PageSpec {
-                schema,
+                key_names: &key_names,
+                read_through: reads_through.then_some(&read as page::ReadThrough<'_>),
                 limit,
                 filter: filter.as_ref(),
                 projection: projection.as_ref(),
@@ -150,13 +159,13 @@ pub fn query(
             }
         }
     };
-    if schema.sort.is_none() {
+    if source.index.is_none() && schema.sort.is_none() {
         // A partition of a table without a sort key holds one item; DynamoDB Local never
         // offers to continue such a Query.
         page.last_evaluated_key = None;
     }
 
-    let units = capacity::read_units(page.bytes_read, input.consistent_read.unwrap_or(false));
+    let units = page.read_units(consistent);
     let mut output = page.into_output(shape);
     output.consumed_capacity = capacity::single(&meta.name, units, rcc);
     Ok(output)
@@ -181,13 +190,8 @@ fn check_filter_keys(filter: &expr::Condition, schema: &KeySchema) -> Result<()>
 /// Narrows `range` to the keys after `start` in the direction of reading. The start key must
 /// itself satisfy the key condition (lie within `range`); DynamoDB Local answers "does not
 /// match the range key predicate" otherwise, for the partition key as for the sort key.
-fn after_start_key(
-    schema: &KeySchema,
-    range: KeyRange,
-    start: &crate::dynamodb::value::Item,
-    forward: bool,
-) -> Result<KeyRange> {
-    let key = page::check_start_key(schema, start)?.stored_key()?;
+fn after_start_key(start: &[u8], range: KeyRange, forward: bool) -> Result<KeyRange> {
+    let key = start.to_vec();
     if !range.contains(&key) {
         return Err(DynamoError::validation(
             "The provided starting key does not match the range key predicate",

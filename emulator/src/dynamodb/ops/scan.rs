@@ -50,10 +50,9 @@ pub fn scan(
     v.into_result()?;
 
     let meta = item::live_table(db, region, table_name)?;
-    if let Some(index) = input.index_name.as_deref() {
-        return Err(page::index_not_found(index));
-    }
-    let schema = &meta.key_schema;
+    let consistent = input.consistent_read.unwrap_or(false);
+    let source = page::Source::resolve(&meta, input.index_name.as_deref(), consistent)?;
+    let schema = source.key_schema();
 
     item::check_parameter_use(&ParameterUse {
         expressions: &[
@@ -94,7 +93,7 @@ pub fn scan(
     let start_key = input
         .exclusive_start_key
         .as_ref()
-        .map(|start| page::check_start_key(schema, start)?.stored_key())
+        .map(|start| source.start_key(start))
         .transpose()?;
     let shape = page::shape(
         select,
@@ -115,6 +114,7 @@ pub fn scan(
         },
     };
     page::check_key_paths(schema, filter.as_ref(), projection.as_ref())?;
+    let reads_through = source.reads_through(select, filter.as_ref(), projection.as_ref())?;
     if let Some(key) = start_key {
         if !range.contains(&key) {
             return Err(DynamoError::validation(
@@ -126,7 +126,9 @@ pub fn scan(
 
     // Read inline: a page is bounded by Limit and by 1 MB of items read.
     let txn = db.store.read()?;
-    let name = meta.items_table_name();
+    let name = source.storage_name();
+    let key_names = source.start_key_names();
+    let read_through = page::ReadThroughTable::new(&txn, &meta, reads_through)?;
     let page = match txn.open_table(dynamodb_items(&name)) {
         // A table nothing was ever written to has no redb table yet.
         Err(redb::TableError::TableDoesNotExist(_)) => page::Page::default(),
@@ -136,8 +138,10 @@ pub fn scan(
             let entries = table
                 .range::<&[u8]>(range.as_slices())
                 .map_err(StorageError::from)?;
+            let read = |entry: &[u8]| read_through.read(entry);
             let spec = PageSpec {
-                schema,
+                key_names: &key_names,
+                read_through: reads_through.then_some(&read as page::ReadThrough<'_>),
                 limit,
                 filter: filter.as_ref(),
                 projection: projection.as_ref(),
@@ -147,7 +151,7 @@ pub fn scan(
         }
     };
 
-    let units = capacity::read_units(page.bytes_read, input.consistent_read.unwrap_or(false));
+    let units = page.read_units(consistent);
     let mut output = page.into_output(shape);
     output.consumed_capacity = capacity::single(&meta.name, units, rcc);
     Ok(output)

@@ -26,6 +26,7 @@ use super::super::DynamoDb;
 use super::super::capacity;
 use super::super::error::{DynamoError, Result};
 use super::super::expr::{self, ExpressionAttributes, ExpressionKind};
+use super::super::index::entries::Origin;
 use super::super::item::{self, ParameterUse, ReturnValues, WriteMembers, WriteOptions};
 use super::super::table_writer::TableWriter;
 use super::super::types::item::{UpdateItemInput, UpdateItemOutput};
@@ -123,7 +124,8 @@ pub async fn update_item(
             };
             let new_size = item::check_updated_item_size(&new)?;
             let stored = item::encode_stored(&new, new_size);
-            table.put(&stored_key, &stored, false)?;
+            table.check(&new, Origin::UpdateExpression)?;
+            table.put(&stored_key, &new, &stored, false)?;
             let attributes = match (return_values, &updated) {
                 (ReturnValues::None, _) => None,
                 (ReturnValues::AllOld, _) => old,

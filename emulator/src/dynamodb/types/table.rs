@@ -71,6 +71,27 @@ pub struct SseSpecification {
     pub kms_master_key_id: Option<String>,
 }
 
+/// A `GlobalSecondaryIndex` or `LocalSecondaryIndex` of CreateTable (a local one has no
+/// throughput members).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct SecondaryIndex {
+    pub index_name: Option<String>,
+    pub key_schema: Option<Vec<KeySchemaElement>>,
+    pub projection: Option<ProjectionSpec>,
+    pub provisioned_throughput: Option<ProvisionedThroughput>,
+}
+
+/// `Projection`, on input and in descriptions.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ProjectionSpec {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub projection_type: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub non_key_attributes: Option<Vec<String>>,
+}
+
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct CreateTableInput {
@@ -85,9 +106,9 @@ pub struct CreateTableInput {
     pub stream_specification: Option<StreamSpecification>,
     #[serde(rename = "SSESpecification")]
     pub sse_specification: Option<SseSpecification>,
+    pub global_secondary_indexes: Option<Vec<SecondaryIndex>>,
+    pub local_secondary_indexes: Option<Vec<SecondaryIndex>>,
     // Not implemented yet; detected so that they are rejected, never silently ignored.
-    pub global_secondary_indexes: Option<IgnoredAny>,
-    pub local_secondary_indexes: Option<IgnoredAny>,
     pub on_demand_throughput: Option<IgnoredAny>,
     pub warm_throughput: Option<IgnoredAny>,
     pub resource_policy: Option<IgnoredAny>,
@@ -253,9 +274,50 @@ pub struct TableDescription {
     pub billing_mode_summary: Option<BillingModeSummary>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub table_class_summary: Option<TableClassSummary>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub local_secondary_indexes: Option<Vec<LocalSecondaryIndexDescription>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub global_secondary_indexes: Option<Vec<GlobalSecondaryIndexDescription>>,
     pub deletion_protection_enabled: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warm_throughput: Option<TableWarmThroughputDescription>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct LocalSecondaryIndexDescription {
+    pub index_name: String,
+    pub key_schema: Vec<KeySchemaElement>,
+    pub projection: ProjectionSpec,
+    pub index_size_bytes: u64,
+    pub item_count: u64,
+    pub index_arn: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct GlobalSecondaryIndexDescription {
+    pub index_name: String,
+    pub key_schema: Vec<KeySchemaElement>,
+    pub projection: ProjectionSpec,
+    pub index_status: String,
+    /// Present (true) while a new index is being filled with the table's items.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub backfilling: Option<bool>,
+    pub provisioned_throughput: ProvisionedThroughputDescription,
+    pub index_size_bytes: u64,
+    pub item_count: u64,
+    pub index_arn: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub warm_throughput: Option<IndexWarmThroughputDescription>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct IndexWarmThroughputDescription {
+    pub read_units_per_second: u64,
+    pub write_units_per_second: u64,
+    pub status: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -2,6 +2,7 @@
 
 mod batch;
 mod errors;
+mod indexes;
 mod items;
 mod model;
 mod protocol;
