@@ -177,6 +177,10 @@ pub struct TableMeta {
     /// (0, 0) in records written before this field existed: derived when described.
     #[serde(default)]
     pub warm_throughput: (u64, u64),
+    /// Bumped by every change to the table's indexes (and mirrored in the `meta` table, see
+    /// [`index_generation`]), so that a write prepared with an older description notices.
+    #[serde(default)]
+    pub index_generation: u64,
     #[serde(default)]
     pub global_indexes: Vec<IndexMeta>,
     #[serde(default)]
@@ -382,6 +386,34 @@ pub fn remove_meta(
     let key = catalog_key(region, name);
     txn.open(DYNAMODB_CATALOG)?.remove(key.as_str())?;
     txn.open(DYNAMODB_TABLE_IDS)?.remove(key.as_str())?;
+    Ok(())
+}
+
+fn index_generation_key(id: u64) -> String {
+    format!("dynamodb.index_generation.{id}")
+}
+
+/// The index generation of table `id` as committed (0 until its indexes first change).
+/// Item writes compare it with the description they were prepared with: a description from
+/// before an index was created or deleted must not be used to write, or the write would
+/// miss (or resurrect) the index's entries.
+pub fn index_generation(txn: &Txn<'_>, id: u64) -> std::result::Result<u64, StorageError> {
+    let table = txn.open(META)?;
+    let value = table.get(index_generation_key(id).as_str())?;
+    Ok(value
+        .and_then(|v| v.value().try_into().ok().map(u64::from_le_bytes))
+        .unwrap_or(0))
+}
+
+/// Records `meta.index_generation` as committed (with the description that has it).
+pub fn store_index_generation(
+    txn: &Txn<'_>,
+    meta: &TableMeta,
+) -> std::result::Result<(), StorageError> {
+    txn.open(META)?.insert(
+        index_generation_key(meta.id).as_str(),
+        meta.index_generation.to_le_bytes().as_slice(),
+    )?;
     Ok(())
 }
 

@@ -8,6 +8,8 @@
 //! evaluate conditions and validate every new item ([`TableWriter::check`]) before the first
 //! `put` or `delete`.
 
+use std::borrow::Cow;
+
 use super::catalog::{self, IndexMeta, TableMeta};
 use super::error::Result;
 use super::index::entries::{self, Origin};
@@ -19,9 +21,11 @@ use crate::storage::tables::dynamodb_items;
 /// One table opened for writing inside a write closure.
 pub struct TableWriter<'t> {
     txn: &'t Txn<'t>,
-    meta: &'t TableMeta,
+    /// The description the request was prepared with, or the committed one if the table's
+    /// indexes changed since.
+    meta: Cow<'t, TableMeta>,
     items: ItemsTable<'t>,
-    indexes: Vec<(&'t IndexMeta, ItemsTable<'t>)>,
+    indexes: Vec<(IndexMeta, ItemsTable<'t>)>,
 }
 
 impl<'t> TableWriter<'t> {
@@ -29,21 +33,29 @@ impl<'t> TableWriter<'t> {
     /// under its name (it may have been deleted since the request looked it up).
     pub fn open(txn: &'t Txn<'t>, meta: &'t TableMeta) -> Result<TableWriter<'t>> {
         item::ensure_live(txn, meta)?;
+        let meta = if catalog::index_generation(txn, meta.id)? == meta.index_generation {
+            Cow::Borrowed(meta)
+        } else {
+            match catalog::stored_meta(txn, &meta.region, &meta.name)? {
+                Some(stored) => Cow::Owned(stored),
+                None => return Err(super::error::DynamoError::resource_not_found()),
+            }
+        };
         let mut indexes = Vec::with_capacity(meta.global_indexes.len() + meta.local_indexes.len());
         for index in meta.indexes() {
             let name = index.entries_table_name();
-            indexes.push((index, txn.open(dynamodb_items(&name))?));
+            indexes.push((index.clone(), txn.open(dynamodb_items(&name))?));
         }
         Ok(TableWriter {
             txn,
+            items: item::open_items(txn, &meta)?,
             meta,
-            items: item::open_items(txn, meta)?,
             indexes,
         })
     }
 
     pub fn meta(&self) -> &TableMeta {
-        self.meta
+        &self.meta
     }
 
     /// The stored bytes under `key`, copied out.
@@ -55,7 +67,7 @@ impl<'t> TableWriter<'t> {
     /// (which the request's own checks cover): its index key values. [`TableWriter::put`]
     /// makes them too; a closure writing several items calls this for each before any write.
     pub fn check(&self, item: &Item, origin: Origin) -> Result<()> {
-        entries::check_item(self.meta, item, origin)
+        entries::check_item(&self.meta, item, origin)
     }
 
     /// Writes `item`, encoded as `stored` (`item::encode_stored`), under `key`, with its
@@ -138,7 +150,7 @@ impl<'t> TableWriter<'t> {
 
     fn account_size(&self, old: Option<usize>, new: Option<usize>) -> Result<()> {
         let delta = new.unwrap_or(0) as i64 - old.unwrap_or(0) as i64;
-        Ok(catalog::adjust_table_size(self.txn, self.meta, delta)?)
+        Ok(catalog::adjust_table_size(self.txn, &self.meta, delta)?)
     }
 }
 

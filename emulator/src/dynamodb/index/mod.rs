@@ -7,7 +7,9 @@
 //! like items, so that Query and Scan read an index the way they read a table.
 //!
 //! - `definition`: the index definitions of CreateTable and UpdateTable, checked.
+//! - `changes`: UpdateTable's index creations (with backfill), deletions and updates.
 //! - `entries`: which entry an item has in an index, and the checks on index key values.
 
+pub mod changes;
 pub mod definition;
 pub mod entries;

@@ -77,6 +77,7 @@ pub async fn create_table(
         table_class: spec.table_class,
         tags: spec.tags,
         table_class_updated_at: None,
+        index_generation: 0,
         global_indexes: spec.global_indexes,
         local_indexes: spec.local_indexes,
     };

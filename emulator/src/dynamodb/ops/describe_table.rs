@@ -596,6 +596,7 @@ mod tests {
             tags: vec![],
             table_class_updated_at: None,
             warm_throughput: (0, 0),
+            index_generation: 0,
             global_indexes: Vec::new(),
             local_indexes: Vec::new(),
         }

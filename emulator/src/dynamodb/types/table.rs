@@ -148,14 +148,14 @@ pub struct DeleteTableOutput {
 #[serde(rename_all = "PascalCase")]
 pub struct UpdateTableInput {
     pub table_name: Option<String>,
-    /// Accepted and ignored, as the service does when no index is created with it.
-    pub attribute_definitions: Option<IgnoredAny>,
+    /// Used when an index is created; ignored otherwise, as the service ignores it.
+    pub attribute_definitions: Option<Vec<AttributeDefinition>>,
     pub billing_mode: Option<String>,
     pub provisioned_throughput: Option<ProvisionedThroughput>,
     pub deletion_protection_enabled: Option<bool>,
     pub table_class: Option<String>,
     // Not implemented yet; detected so that they are rejected, never silently ignored.
-    pub global_secondary_index_updates: Option<IgnoredAny>,
+    pub global_secondary_index_updates: Option<Vec<GlobalSecondaryIndexUpdate>>,
     pub stream_specification: Option<IgnoredAny>,
     #[serde(rename = "SSESpecification")]
     pub sse_specification: Option<IgnoredAny>,
@@ -164,6 +164,15 @@ pub struct UpdateTableInput {
     pub warm_throughput: Option<IgnoredAny>,
     pub multi_region_consistency: Option<IgnoredAny>,
     pub global_table_witness_updates: Option<IgnoredAny>,
+}
+
+/// One element of UpdateTable's `GlobalSecondaryIndexUpdates`: exactly one action.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct GlobalSecondaryIndexUpdate {
+    pub create: Option<SecondaryIndex>,
+    pub update: Option<SecondaryIndex>,
+    pub delete: Option<SecondaryIndex>,
 }
 
 #[derive(Debug, Serialize)]

@@ -478,3 +478,148 @@ async fn deleting_the_table_drops_its_indexes() {
     let table = orders(&h).await;
     assert!(query_status(&h.client, &table, "open").await.is_empty());
 }
+
+#[tokio::test]
+async fn an_index_created_later_holds_the_existing_items() {
+    use aws_sdk_dynamodb::types::{
+        CreateGlobalSecondaryIndexAction, DeleteGlobalSecondaryIndexAction,
+        GlobalSecondaryIndexUpdate,
+    };
+    let h = Harness::start().await;
+    let table = h.table("late");
+    create_hash_table(&h.client, &table, "id", ScalarAttributeType::S).await;
+    for i in 0..6 {
+        let mut it = item(&[("id", s(&format!("i{i}"))), ("n", n(&i.to_string()))]);
+        if i % 2 == 0 {
+            it.insert("team".to_owned(), s("red"));
+        }
+        put(&h.client, &table, it).await;
+    }
+    let create = h
+        .client
+        .update_table()
+        .table_name(&table)
+        .attribute_definitions(attr_def("team", ScalarAttributeType::S))
+        .attribute_definitions(attr_def("n", ScalarAttributeType::N))
+        .global_secondary_index_updates(
+            GlobalSecondaryIndexUpdate::builder()
+                .create(
+                    CreateGlobalSecondaryIndexAction::builder()
+                        .index_name("by_team")
+                        .key_schema(key_elem("team", KeyType::Hash))
+                        .key_schema(key_elem("n", KeyType::Range))
+                        .projection(
+                            Projection::builder()
+                                .projection_type(ProjectionType::KeysOnly)
+                                .build(),
+                        )
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let described = create.table_description.unwrap();
+    assert_eq!(
+        described.global_secondary_indexes()[0].index_name(),
+        Some("by_team")
+    );
+
+    // Writes after the creation keep the index in step too.
+    put(
+        &h.client,
+        &table,
+        item(&[("id", s("late")), ("n", n("9")), ("team", s("red"))]),
+    )
+    .await;
+    let mut found = Vec::new();
+    for _ in 0..100 {
+        let out = h
+            .client
+            .query()
+            .table_name(&table)
+            .index_name("by_team")
+            .key_condition_expression("team = :t")
+            .expression_attribute_values(":t", s("red"))
+            .send()
+            .await;
+        // The service refuses queries while the index is being created.
+        if let Ok(out) = out {
+            found = numbers(out.items(), "n");
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    assert_eq!(found, [0, 2, 4, 9]);
+
+    let second = h
+        .client
+        .update_table()
+        .table_name(&table)
+        .global_secondary_index_updates(
+            GlobalSecondaryIndexUpdate::builder()
+                .create(
+                    CreateGlobalSecondaryIndexAction::builder()
+                        .index_name("by_team")
+                        .key_schema(key_elem("team", KeyType::Hash))
+                        .projection(
+                            Projection::builder()
+                                .projection_type(ProjectionType::All)
+                                .build(),
+                        )
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+        )
+        .send()
+        .await;
+    assert_error(
+        second,
+        "ValidationException",
+        "Attempting to create an index which already exists",
+    );
+
+    if !h.is_emulator() {
+        return;
+    }
+    h.client
+        .update_table()
+        .table_name(&table)
+        .global_secondary_index_updates(
+            GlobalSecondaryIndexUpdate::builder()
+                .delete(
+                    DeleteGlobalSecondaryIndexAction::builder()
+                        .index_name("by_team")
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let gone = h
+        .client
+        .query()
+        .table_name(&table)
+        .index_name("by_team")
+        .key_condition_expression("team = :t")
+        .expression_attribute_values(":t", s("red"))
+        .send()
+        .await;
+    assert_error(
+        gone,
+        "ValidationException",
+        "The table does not have the specified index: by_team",
+    );
+    // Writes after the deletion no longer touch it.
+    put(
+        &h.client,
+        &table,
+        item(&[("id", s("later")), ("team", s("blue")), ("n", n("1"))]),
+    )
+    .await;
+}
