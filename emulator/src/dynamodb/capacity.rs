@@ -10,9 +10,20 @@
 //! - A write costs one unit per started 1 KB of the larger of the old and the new item; a
 //!   write that finds no item and leaves none (a delete of a missing key) still costs one unit.
 //!
-//! [`Tally`] collects the units an operation consumed per table and turns them into the
-//! `ConsumedCapacity` member the caller asked for with [`ReturnConsumedCapacity`].
+//! - A write to a table with secondary indexes also writes each index whose entry it adds,
+//!   changes or removes: one unit per started 1 KB of the projection written or removed, two
+//!   writes when the item's index key changes (the old entry removed, the new one added), and
+//!   nothing for an index the item is not in before or after, or whose entry stays the same.
+//! - A read of an index is charged to the index; a local index reading through to the table
+//!   charges the table for the items it read there.
+//!
+//! [`Tally`] collects the units an operation consumed per table (and per index) and turns
+//! them into the `ConsumedCapacity` member the caller asked for with
+//! [`ReturnConsumedCapacity`]: TOTAL sums them, INDEXES also lists each share.
 
+use std::collections::BTreeMap;
+
+use super::catalog::IndexKind;
 use super::error::{DynamoError, Result};
 use super::types::item::{Capacity, ConsumedCapacity};
 
@@ -76,10 +87,55 @@ pub fn write_units(old_size: Option<usize>, new_size: Option<usize>) -> f64 {
     size.div_ceil(WRITE_UNIT_BYTES).max(1) as f64
 }
 
+/// Units one operation consumed on one table: on the table itself and on its indexes.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Charge {
+    pub table: f64,
+    /// Index kind and name, and the units charged to it, in the order first charged.
+    pub indexes: Vec<(IndexKind, String, f64)>,
+}
+
+impl Charge {
+    /// Units on the table only.
+    pub fn table(units: f64) -> Charge {
+        Charge {
+            table: units,
+            indexes: Vec::new(),
+        }
+    }
+
+    /// Adds `units` to an index's share.
+    pub fn add_index(&mut self, kind: IndexKind, name: &str, units: f64) {
+        match self.indexes.iter_mut().find(|(_, n, _)| n == name) {
+            Some((_, _, total)) => *total += units,
+            None => self.indexes.push((kind, name.to_owned(), units)),
+        }
+    }
+
+    /// Adds another charge on the same table.
+    pub fn add(&mut self, other: &Charge) {
+        self.table += other.table;
+        for (kind, name, units) in &other.indexes {
+            self.add_index(*kind, name, *units);
+        }
+    }
+
+    fn total(&self) -> f64 {
+        self.table + self.indexes.iter().map(|(_, _, u)| u).sum::<f64>()
+    }
+}
+
+/// `table_units` on the table plus the index shares of `indexes`.
+pub fn charge_with(table_units: f64, indexes: &Charge) -> Charge {
+    let mut charge = Charge::table(table_units);
+    charge.add(indexes);
+    charge
+}
+
 /// Units consumed per table by one operation, in the order tables were first charged.
 #[derive(Debug, Clone, Default)]
 pub struct Tally {
-    tables: Vec<(String, f64)>,
+    tables: Vec<(String, Charge)>,
 }
 
 impl Tally {
@@ -89,9 +145,14 @@ impl Tally {
 
     /// Adds `units` to `table`'s share (adding `0.0` still lists the table).
     pub fn charge(&mut self, table: &str, units: f64) {
+        self.charge_all(table, &Charge::table(units));
+    }
+
+    /// Adds a charge on the table and its indexes to `table`'s share.
+    pub fn charge_all(&mut self, table: &str, charge: &Charge) {
         match self.tables.iter_mut().find(|(name, _)| name == table) {
-            Some((_, total)) => *total += units,
-            None => self.tables.push((table.to_owned(), units)),
+            Some((_, total)) => total.add(charge),
+            None => self.tables.push((table.to_owned(), charge.clone())),
         }
     }
 
@@ -101,7 +162,7 @@ impl Tally {
         mode.wanted().then(|| {
             self.tables
                 .into_iter()
-                .map(|(table, units)| consumed(table, units, mode))
+                .map(|(table, charge)| consumed(table, &charge, mode))
                 .collect()
         })
     }
@@ -110,17 +171,45 @@ impl Tally {
 /// The single-table `ConsumedCapacity` member of a point operation, or `None` when the
 /// request did not ask for it.
 pub fn single(table: &str, units: f64, mode: ReturnConsumedCapacity) -> Option<ConsumedCapacity> {
-    mode.wanted()
-        .then(|| consumed(table.to_owned(), units, mode))
+    charged(table, &Charge::table(units), mode)
 }
 
-fn consumed(table_name: String, units: f64, mode: ReturnConsumedCapacity) -> ConsumedCapacity {
+/// [`single`] for a charge that may include indexes.
+pub fn charged(
+    table: &str,
+    charge: &Charge,
+    mode: ReturnConsumedCapacity,
+) -> Option<ConsumedCapacity> {
+    mode.wanted()
+        .then(|| consumed(table.to_owned(), charge, mode))
+}
+
+fn consumed(table_name: String, charge: &Charge, mode: ReturnConsumedCapacity) -> ConsumedCapacity {
+    let indexes_wanted = mode == ReturnConsumedCapacity::Indexes;
+    let shares = |wanted: IndexKind| -> Option<BTreeMap<String, Capacity>> {
+        let map: BTreeMap<String, Capacity> = charge
+            .indexes
+            .iter()
+            .filter(|(kind, _, _)| *kind == wanted)
+            .map(|(_, name, units)| {
+                (
+                    name.clone(),
+                    Capacity {
+                        capacity_units: *units,
+                    },
+                )
+            })
+            .collect();
+        (indexes_wanted && !map.is_empty()).then_some(map)
+    };
     ConsumedCapacity {
         table_name,
-        capacity_units: units,
-        table: (mode == ReturnConsumedCapacity::Indexes).then_some(Capacity {
-            capacity_units: units,
+        capacity_units: charge.total(),
+        table: indexes_wanted.then_some(Capacity {
+            capacity_units: charge.table,
         }),
+        local_secondary_indexes: shares(IndexKind::Local),
+        global_secondary_indexes: shares(IndexKind::Global),
     }
 }
 

@@ -24,7 +24,7 @@ use std::fmt;
 use redb::{AccessGuard, ReadTransaction};
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 
-use super::capacity;
+use super::capacity::{self, Charge};
 use super::catalog::{self, IndexKind, IndexMeta, KeySchema, TableMeta};
 use super::error::{DynamoError, Result};
 use super::expr::{Condition, Path, Projection};
@@ -438,14 +438,23 @@ pub struct Page {
 }
 
 impl Page {
-    /// The read capacity the page consumed: the entries (or items) read, plus the items read
-    /// through an index's entries, each rounded up on its own.
-    pub fn read_units(&self, consistent: bool) -> f64 {
-        let mut units = capacity::read_units(self.bytes_read, consistent);
-        if self.bytes_read_through > 0 {
-            units += capacity::read_units(self.bytes_read_through, consistent);
+    /// The read capacity the page consumed: on the table, or on the index read and on the
+    /// table for the items read through its entries, each share rounded on its own.
+    pub fn charge(&self, source: &Source<'_>, consistent: bool) -> Charge {
+        let units = capacity::read_units(self.bytes_read, consistent);
+        match source.index {
+            None => Charge::table(units),
+            Some((kind, index)) => {
+                let through = if self.bytes_read_through > 0 {
+                    capacity::read_units(self.bytes_read_through, consistent)
+                } else {
+                    0.0
+                };
+                let mut charge = Charge::table(through);
+                charge.add_index(kind, &index.name, units);
+                charge
+            }
         }
-        units
     }
 
     /// The answer, without consumed capacity.

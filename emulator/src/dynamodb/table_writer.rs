@@ -10,7 +10,8 @@
 
 use std::borrow::Cow;
 
-use super::catalog::{self, IndexMeta, TableMeta};
+use super::capacity::{self, Charge};
+use super::catalog::{self, IndexKind, IndexMeta, TableMeta};
 use super::error::Result;
 use super::index::entries::{self, Origin};
 use super::item::{self, ItemsTable, Replaced};
@@ -25,7 +26,9 @@ pub struct TableWriter<'t> {
     /// indexes changed since.
     meta: Cow<'t, TableMeta>,
     items: ItemsTable<'t>,
-    indexes: Vec<(IndexMeta, ItemsTable<'t>)>,
+    indexes: Vec<(IndexMeta, IndexKind, ItemsTable<'t>)>,
+    /// The write units the index entry writes consumed so far (`capacity`).
+    index_charge: Charge,
 }
 
 impl<'t> TableWriter<'t> {
@@ -42,20 +45,32 @@ impl<'t> TableWriter<'t> {
             }
         };
         let mut indexes = Vec::with_capacity(meta.global_indexes.len() + meta.local_indexes.len());
-        for index in meta.indexes() {
+        let kinds = meta
+            .global_indexes
+            .iter()
+            .map(|i| (i, IndexKind::Global))
+            .chain(meta.local_indexes.iter().map(|i| (i, IndexKind::Local)));
+        for (index, kind) in kinds {
             let name = index.entries_table_name();
-            indexes.push((index.clone(), txn.open(dynamodb_items(&name))?));
+            indexes.push((index.clone(), kind, txn.open(dynamodb_items(&name))?));
         }
         Ok(TableWriter {
             txn,
             items: item::open_items(txn, &meta)?,
             meta,
             indexes,
+            index_charge: Charge::default(),
         })
     }
 
     pub fn meta(&self) -> &TableMeta {
         &self.meta
+    }
+
+    /// The write units consumed on the table's indexes by the writes so far (its `table`
+    /// share is zero: the caller charges the item writes).
+    pub fn index_charge(&self) -> &Charge {
+        &self.index_charge
     }
 
     /// The stored bytes under `key`, copied out.
@@ -118,7 +133,7 @@ impl<'t> TableWriter<'t> {
         new: Option<(&Item, &[u8])>,
     ) -> Result<()> {
         let table_keys = &self.meta.key_schema;
-        for (index, entries_table) in &mut self.indexes {
+        for (index, kind, entries_table) in &mut self.indexes {
             let old_key = match old {
                 Some(old) => entries::entry_key(index, old, key)?,
                 None => None,
@@ -128,20 +143,31 @@ impl<'t> TableWriter<'t> {
                 None => None,
             };
             let mut delta: i64 = 0;
+            let mut units = 0.0;
             if let Some(old_key) = &old_key
                 && new_key.as_ref() != Some(old_key)
                 && let Some(removed) = entries_table.remove(old_key.as_slice())?
             {
-                delta -= item::stored_size(removed.value())? as i64;
+                let size = item::stored_size(removed.value())?;
+                delta -= size as i64;
+                units += capacity::write_units(Some(size), None);
             }
             if let (Some(new_key), Some((item, stored))) = (&new_key, new) {
                 let (projection, size) = entries::projection_of(index, table_keys, item, stored)?;
-                if let Some(replaced) =
-                    entries_table.insert(new_key.as_slice(), projection.as_slice())?
-                {
-                    delta -= item::stored_size(replaced.value())? as i64;
+                match entries_table.insert(new_key.as_slice(), projection.as_slice())? {
+                    Some(replaced) => {
+                        let old_size = item::stored_size(replaced.value())?;
+                        delta -= old_size as i64;
+                        if replaced.value() != projection.as_slice() {
+                            units += capacity::write_units(Some(old_size), Some(size));
+                        }
+                    }
+                    None => units += capacity::write_units(None, Some(size)),
                 }
                 delta += size as i64;
+            }
+            if units > 0.0 {
+                self.index_charge.add_index(*kind, &index.name, units);
             }
             catalog::adjust_index_size(self.txn, index.id, delta)?;
         }

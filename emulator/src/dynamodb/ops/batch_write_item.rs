@@ -191,6 +191,7 @@ pub async fn batch_write_item(
                     };
                     tally.charge(&meta.name, capacity::write_units(old, new));
                 }
+                tally.charge_all(&meta.name, table.index_charge());
             }
             Ok(tally)
         })

@@ -12,7 +12,7 @@
 use std::sync::Arc;
 
 use super::super::DynamoDb;
-use super::super::capacity;
+use super::super::capacity::{self, Charge, charge_with};
 use super::super::error::{DynamoError, Result};
 use super::super::item::{self, ConditionMembers, ReturnValues, WriteMembers, WriteOptions};
 use super::super::table_writer::TableWriter;
@@ -59,9 +59,9 @@ pub async fn delete_item(
 
     let keep_old = return_values == ReturnValues::AllOld;
     let writing = Arc::clone(&meta);
-    let removed = db
+    let (removed, index_charge) = db
         .store
-        .write(move |txn| -> Result<Option<item::Replaced>> {
+        .write(move |txn| -> Result<(Option<item::Replaced>, Charge)> {
             let mut table = TableWriter::open(txn, &writing)?;
             if let Some(condition) = &condition {
                 let old = table.get(&stored_key)?;
@@ -70,7 +70,8 @@ pub async fn delete_item(
                     return Err(item::condition_failed(old_item.as_ref(), old_on_failure));
                 }
             }
-            table.delete(&stored_key, keep_old)
+            let removed = table.delete(&stored_key, keep_old)?;
+            Ok((removed, table.index_charge().clone()))
         })
         .await??;
 
@@ -81,7 +82,11 @@ pub async fn delete_item(
     };
     Ok(DeleteItemOutput {
         attributes,
-        consumed_capacity: capacity::single(&meta.name, capacity::write_units(old_size, None), rcc),
+        consumed_capacity: capacity::charged(
+            &meta.name,
+            &charge_with(capacity::write_units(old_size, None), &index_charge),
+            rcc,
+        ),
     })
 }
 

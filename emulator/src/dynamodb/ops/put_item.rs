@@ -14,7 +14,7 @@
 use std::sync::Arc;
 
 use super::super::DynamoDb;
-use super::super::capacity;
+use super::super::capacity::{self, Charge, charge_with};
 use super::super::error::{DynamoError, Result};
 use super::super::index;
 use super::super::item::{self, ConditionMembers, ReturnValues, WriteMembers, WriteOptions};
@@ -65,9 +65,9 @@ pub async fn put_item(
 
     let keep_old = return_values == ReturnValues::AllOld;
     let writing = Arc::clone(&meta);
-    let replaced = db
+    let (replaced, index_charge) = db
         .store
-        .write(move |txn| -> Result<Option<item::Replaced>> {
+        .write(move |txn| -> Result<(Option<item::Replaced>, Charge)> {
             let mut table = TableWriter::open(txn, &writing)?;
             if let Some(condition) = &condition {
                 let old = table.get(&key)?;
@@ -76,7 +76,8 @@ pub async fn put_item(
                     return Err(item::condition_failed(old_item.as_ref(), old_on_failure));
                 }
             }
-            table.put(&key, &new_item, &stored, keep_old)
+            let replaced = table.put(&key, &new_item, &stored, keep_old)?;
+            Ok((replaced, table.index_charge().clone()))
         })
         .await??;
 
@@ -87,9 +88,12 @@ pub async fn put_item(
     };
     Ok(PutItemOutput {
         attributes,
-        consumed_capacity: capacity::single(
+        consumed_capacity: capacity::charged(
             &meta.name,
-            capacity::write_units(old_size, Some(new_size)),
+            &charge_with(
+                capacity::write_units(old_size, Some(new_size)),
+                &index_charge,
+            ),
             rcc,
         ),
     })

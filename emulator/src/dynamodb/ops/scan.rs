@@ -151,9 +151,9 @@ pub fn scan(
         }
     };
 
-    let units = page.read_units(consistent);
+    let charge = page.charge(&source, consistent);
     let mut output = page.into_output(shape);
-    output.consumed_capacity = capacity::single(&meta.name, units, rcc);
+    output.consumed_capacity = capacity::charged(&meta.name, &charge, rcc);
     Ok(output)
 }
 

@@ -23,7 +23,7 @@
 use std::sync::Arc;
 
 use super::super::DynamoDb;
-use super::super::capacity;
+use super::super::capacity::{self, Charge, charge_with};
 use super::super::error::{DynamoError, Result};
 use super::super::expr::{self, ExpressionAttributes, ExpressionKind};
 use super::super::index::entries::Origin;
@@ -96,53 +96,63 @@ pub async fn update_item(
     let key_item = primary_key.to_item(&meta.key_schema);
 
     let writing = Arc::clone(&meta);
-    let (attributes, old_size, new_size) = db
+    let (attributes, old_size, new_size, index_charge) = db
         .store
-        .write(move |txn| -> Result<(Option<Item>, Option<usize>, usize)> {
-            let mut table = TableWriter::open(txn, &writing)?;
-            let old_bytes = table.get(&stored_key)?;
-            let old = old_bytes.as_deref().map(item::decode_stored).transpose()?;
-            let old_size = old_bytes.as_deref().map(item::stored_size).transpose()?;
-            if let Some(condition) = &condition
-                && !condition.evaluate(old.as_ref().unwrap_or(&Item::new()))
-            {
-                return Err(item::condition_failed(old.as_ref(), old_on_failure));
-            }
-            // The old item is kept only when the answer needs it.
-            let keep_old = matches!(
-                return_values,
-                ReturnValues::AllOld | ReturnValues::UpdatedOld
-            );
-            let (mut new, old) = match old {
-                Some(old) if keep_old => (old.clone(), Some(old)),
-                Some(old) => (old, None),
-                None => (key_item, None),
-            };
-            let updated = match &update {
-                Some(update) => Some(update.apply(&mut new)?),
-                None => None,
-            };
-            let new_size = item::check_updated_item_size(&new)?;
-            let stored = item::encode_stored(&new, new_size);
-            table.check(&new, Origin::UpdateExpression)?;
-            table.put(&stored_key, &new, &stored, false)?;
-            let attributes = match (return_values, &updated) {
-                (ReturnValues::None, _) => None,
-                (ReturnValues::AllOld, _) => old,
-                (ReturnValues::AllNew, _) => Some(new),
-                (ReturnValues::UpdatedOld, Some(paths)) => old.map(|old| paths.project(&old)),
-                (ReturnValues::UpdatedNew, Some(paths)) => Some(paths.project(&new)),
-                (ReturnValues::UpdatedOld | ReturnValues::UpdatedNew, None) => None,
-            };
-            Ok((attributes.filter(|a| !a.is_empty()), old_size, new_size))
-        })
+        .write(
+            move |txn| -> Result<(Option<Item>, Option<usize>, usize, Charge)> {
+                let mut table = TableWriter::open(txn, &writing)?;
+                let old_bytes = table.get(&stored_key)?;
+                let old = old_bytes.as_deref().map(item::decode_stored).transpose()?;
+                let old_size = old_bytes.as_deref().map(item::stored_size).transpose()?;
+                if let Some(condition) = &condition
+                    && !condition.evaluate(old.as_ref().unwrap_or(&Item::new()))
+                {
+                    return Err(item::condition_failed(old.as_ref(), old_on_failure));
+                }
+                // The old item is kept only when the answer needs it.
+                let keep_old = matches!(
+                    return_values,
+                    ReturnValues::AllOld | ReturnValues::UpdatedOld
+                );
+                let (mut new, old) = match old {
+                    Some(old) if keep_old => (old.clone(), Some(old)),
+                    Some(old) => (old, None),
+                    None => (key_item, None),
+                };
+                let updated = match &update {
+                    Some(update) => Some(update.apply(&mut new)?),
+                    None => None,
+                };
+                let new_size = item::check_updated_item_size(&new)?;
+                let stored = item::encode_stored(&new, new_size);
+                table.check(&new, Origin::UpdateExpression)?;
+                table.put(&stored_key, &new, &stored, false)?;
+                let attributes = match (return_values, &updated) {
+                    (ReturnValues::None, _) => None,
+                    (ReturnValues::AllOld, _) => old,
+                    (ReturnValues::AllNew, _) => Some(new),
+                    (ReturnValues::UpdatedOld, Some(paths)) => old.map(|old| paths.project(&old)),
+                    (ReturnValues::UpdatedNew, Some(paths)) => Some(paths.project(&new)),
+                    (ReturnValues::UpdatedOld | ReturnValues::UpdatedNew, None) => None,
+                };
+                Ok((
+                    attributes.filter(|a| !a.is_empty()),
+                    old_size,
+                    new_size,
+                    table.index_charge().clone(),
+                ))
+            },
+        )
         .await??;
 
     Ok(UpdateItemOutput {
         attributes,
-        consumed_capacity: capacity::single(
+        consumed_capacity: capacity::charged(
             &meta.name,
-            capacity::write_units(old_size, Some(new_size)),
+            &charge_with(
+                capacity::write_units(old_size, Some(new_size)),
+                &index_charge,
+            ),
             rcc,
         ),
     })

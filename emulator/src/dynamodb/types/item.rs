@@ -34,6 +34,10 @@ pub struct ConsumedCapacity {
     pub capacity_units: f64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub table: Option<Capacity>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub local_secondary_indexes: Option<BTreeMap<String, Capacity>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub global_secondary_indexes: Option<BTreeMap<String, Capacity>>,
 }
 
 /// One table's or index's share of a `ConsumedCapacity`.
@@ -290,6 +294,8 @@ mod tests {
             table_name: "t".into(),
             capacity_units: 0.5,
             table: None,
+            local_secondary_indexes: None,
+            global_secondary_indexes: None,
         }
     }
 

@@ -186,6 +186,8 @@ mod tests {
                 table_name: "t".into(),
                 capacity_units: 0.5,
                 table: None,
+                local_secondary_indexes: None,
+                global_secondary_indexes: None,
             }),
         };
         assert_eq!(

@@ -623,3 +623,82 @@ async fn an_index_created_later_holds_the_existing_items() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn writes_and_reads_charge_the_indexes_they_touch() {
+    use aws_sdk_dynamodb::types::ReturnConsumedCapacity;
+    let h = Harness::start().await;
+    let table = orders(&h).await;
+    let units = |cc: Option<&aws_sdk_dynamodb::types::ConsumedCapacity>| {
+        let cc = cc.unwrap();
+        let mut shares: Vec<(String, f64)> = cc
+            .global_secondary_indexes()
+            .into_iter()
+            .flatten()
+            .chain(cc.local_secondary_indexes().into_iter().flatten())
+            .map(|(name, c)| (name.clone(), c.capacity_units.unwrap()))
+            .collect();
+        shares.sort_by(|a, b| a.0.cmp(&b.0));
+        (
+            cc.capacity_units.unwrap(),
+            cc.table.as_ref().unwrap().capacity_units.unwrap(),
+            shares,
+        )
+    };
+    let first = h
+        .client
+        .put_item()
+        .table_name(&table)
+        .set_item(Some(order("ann", 1, Some("open"), "x", 10)))
+        .return_consumed_capacity(ReturnConsumedCapacity::Indexes)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        units(first.consumed_capacity()),
+        (
+            4.0,
+            1.0,
+            vec![
+                ("by_sku".to_owned(), 1.0),
+                ("by_status".to_owned(), 1.0),
+                ("by_total".to_owned(), 1.0)
+            ]
+        )
+    );
+    // Moving the item in `by_status` costs two writes there; the other entries are unchanged
+    // except `by_sku`, which holds the whole item.
+    let moved = h
+        .client
+        .put_item()
+        .table_name(&table)
+        .set_item(Some(order("ann", 1, Some("shipped"), "x", 10)))
+        .return_consumed_capacity(ReturnConsumedCapacity::Indexes)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        units(moved.consumed_capacity()),
+        (
+            4.0,
+            1.0,
+            vec![("by_sku".to_owned(), 1.0), ("by_status".to_owned(), 2.0)]
+        )
+    );
+    let read = h
+        .client
+        .query()
+        .table_name(&table)
+        .index_name("by_total")
+        .key_condition_expression("customer = :c")
+        .expression_attribute_values(":c", s("ann"))
+        .select(Select::AllAttributes)
+        .return_consumed_capacity(ReturnConsumedCapacity::Indexes)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        units(read.consumed_capacity()),
+        (1.0, 0.5, vec![("by_total".to_owned(), 0.5)])
+    );
+}
