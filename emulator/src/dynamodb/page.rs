@@ -266,13 +266,16 @@ impl<'a> Source<'a> {
 
     /// Whether the answer must come from the table's items rather than from the index: a
     /// local index is read through to the table for attributes it does not project (the
-    /// service charges the extra reads); a global index cannot be, and refuses
-    /// `ALL_ATTRIBUTES` unless it projects everything.
+    /// service charges the extra reads). A global index cannot be: it refuses
+    /// `ALL_ATTRIBUTES` unless it projects everything, and a filter or projection naming
+    /// attributes it does not project (Query reports the filter's first, Scan the
+    /// projection's; texts checked against DynamoDB Local).
     pub fn reads_through(
         &self,
         select: Option<Select>,
         filter: Option<&Condition>,
         projection: Option<&Projection>,
+        filter_first: bool,
     ) -> Result<bool> {
         let Some((kind, index)) = self.index else {
             return Ok(false);
@@ -281,29 +284,65 @@ impl<'a> Source<'a> {
             return Ok(false);
         }
         let wants_all = select == Some(Select::AllAttributes);
-        if kind == IndexKind::Global {
-            if wants_all {
-                return Err(DynamoError::validation(format!(
-                    "One or more parameter values were invalid: Select type ALL_ATTRIBUTES is \
-                     not supported for global secondary index {} because its projection type \
-                     is not ALL",
-                    index.name
-                )));
-            }
-            return Ok(false);
-        }
-        let mut outside = false;
-        let mut visit = |path: &Path| {
-            outside |= !index.projects(&self.table.key_schema, path.head());
-        };
+        let mut filter_paths: Vec<&Path> = Vec::new();
         if let Some(filter) = filter {
-            filter.visit_paths(&mut visit);
+            filter.visit_paths(&mut |p| filter_paths.push(p));
         }
-        if let Some(projection) = projection {
-            projection.paths().iter().for_each(&mut visit);
+        let projection_paths: Vec<&Path> = projection
+            .map(|p| p.paths().iter().collect())
+            .unwrap_or_default();
+        let filter_outside = unprojected(index, &self.table.key_schema, &filter_paths);
+        let projection_outside = unprojected(index, &self.table.key_schema, &projection_paths);
+        if kind == IndexKind::Local {
+            return Ok(wants_all || !filter_outside.is_empty() || !projection_outside.is_empty());
         }
-        Ok(wants_all || outside)
+        if wants_all {
+            return Err(DynamoError::validation(format!(
+                "One or more parameter values were invalid: Select type ALL_ATTRIBUTES is not \
+                 supported for global secondary index {} because its projection type is not ALL",
+                index.name
+            )));
+        }
+        let filter_error = (!filter_outside.is_empty()).then(|| {
+            DynamoError::validation(format!(
+                "One or more parameter values were invalid: Secondary index {} does not project \
+                 one or more filter attributes: [{}]",
+                index.name,
+                filter_outside.join(", ")
+            ))
+        });
+        let projection_error = (!projection_outside.is_empty()).then(|| {
+            DynamoError::validation(format!(
+                "One or more parameter values were invalid: Global secondary index {} does not \
+                 project [{}]",
+                index.name,
+                projection_outside.join(", ")
+            ))
+        });
+        let first = if filter_first {
+            filter_error.or(projection_error)
+        } else {
+            projection_error.or(filter_error)
+        };
+        match first {
+            Some(e) => Err(e),
+            None => Ok(false),
+        }
     }
+}
+
+/// The top-level attributes `paths` name that `index` does not project, sorted (as the
+/// service lists them).
+fn unprojected(index: &IndexMeta, table_keys: &KeySchema, paths: &[&Path]) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for path in paths {
+        let head = path.head();
+        if !index.projects(table_keys, head) && !names.iter().any(|n| n == head) {
+            names.push(head.to_owned());
+        }
+    }
+    names.sort_unstable();
+    names
 }
 
 /// Checks `ExclusiveStartKey` against the table's key schema, in the order and with the

@@ -127,7 +127,7 @@ pub fn query(
         input.projection_expression.is_some(),
         input.index_name.is_some(),
     )?;
-    let reads_through = source.reads_through(select, filter.as_ref(), projection.as_ref())?;
+    let reads_through = source.reads_through(select, filter.as_ref(), projection.as_ref(), true)?;
 
     // Read inline: a page is bounded by Limit and by 1 MB of items read.
     let txn = db.store.read()?;

@@ -114,7 +114,8 @@ pub fn scan(
         },
     };
     page::check_key_paths(schema, filter.as_ref(), projection.as_ref())?;
-    let reads_through = source.reads_through(select, filter.as_ref(), projection.as_ref())?;
+    let reads_through =
+        source.reads_through(select, filter.as_ref(), projection.as_ref(), false)?;
     if let Some(key) = start_key {
         if !range.contains(&key) {
             return Err(DynamoError::validation(

@@ -394,6 +394,45 @@ async fn index_reads_are_refused_as_the_service_refuses_them() {
         "One or more parameter values were invalid: Select type ALL_ATTRIBUTES is not supported \
          for global secondary index by_status because its projection type is not ALL",
     );
+    // A global index answers only with what it projects; Query names the filter's
+    // attributes first, Scan the projection's.
+    let query = h
+        .client
+        .query()
+        .table_name(&table)
+        .index_name("by_status")
+        .key_condition_expression("#s = :s")
+        .filter_expression("note = :n")
+        .projection_expression("sku, #t")
+        .expression_attribute_names("#s", "status")
+        .expression_attribute_names("#t", "total")
+        .expression_attribute_values(":s", s("open"))
+        .expression_attribute_values(":n", s("gift"))
+        .send()
+        .await;
+    assert_error(
+        query,
+        "ValidationException",
+        "One or more parameter values were invalid: Secondary index by_status does not project \
+         one or more filter attributes: [note]",
+    );
+    let scan = h
+        .client
+        .scan()
+        .table_name(&table)
+        .index_name("by_status")
+        .filter_expression("note = :n")
+        .projection_expression("sku, #t, note.x")
+        .expression_attribute_names("#t", "total")
+        .expression_attribute_values(":n", s("gift"))
+        .send()
+        .await;
+    assert_error(
+        scan,
+        "ValidationException",
+        "One or more parameter values were invalid: Global secondary index by_status does not \
+         project [note, sku]",
+    );
 }
 
 #[tokio::test]
@@ -526,6 +565,11 @@ async fn an_index_created_later_holds_the_existing_items() {
         described.global_secondary_indexes()[0].index_name(),
         Some("by_team")
     );
+    if !h.is_emulator() {
+        // DynamoDB Local answers writes to a table whose index is being created with an
+        // InternalFailure.
+        return;
+    }
 
     // Writes after the creation keep the index in step too.
     put(
@@ -582,9 +626,6 @@ async fn an_index_created_later_holds_the_existing_items() {
         "Attempting to create an index which already exists",
     );
 
-    if !h.is_emulator() {
-        return;
-    }
     h.client
         .update_table()
         .table_name(&table)
