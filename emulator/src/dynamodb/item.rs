@@ -282,13 +282,20 @@ pub fn return_old_on_condition_failure(value: Option<&str>, v: &mut Violations) 
     )
 }
 
-/// `ReturnItemCollectionMetrics` (NONE or SIZE). Item collection metrics concern tables with
-/// local secondary indexes only; for any other table the service returns none, so the value
-/// is checked and otherwise has no effect.
-pub fn check_return_item_collection_metrics(value: Option<&str>, v: &mut Violations) {
-    v.enumeration(value, "returnItemCollectionMetrics", "[SIZE, NONE]", |s| {
-        matches!(s, "SIZE" | "NONE").then_some(())
-    });
+/// `ReturnItemCollectionMetrics` (NONE or SIZE): true for SIZE. Item collection metrics
+/// concern tables with local secondary indexes only; for any other table the service
+/// returns none.
+pub fn check_return_item_collection_metrics(value: Option<&str>, v: &mut Violations) -> bool {
+    v.enumeration(
+        value,
+        "returnItemCollectionMetrics",
+        "[SIZE, NONE]",
+        |s| match s {
+            "SIZE" => Some(true),
+            "NONE" => Some(false),
+            _ => None,
+        },
+    )
 }
 
 /// The expression members of a write whose only expression is a `ConditionExpression`
@@ -339,6 +346,8 @@ pub struct WriteOptions<'a> {
     pub return_consumed_capacity: super::capacity::ReturnConsumedCapacity,
     pub return_values: ReturnValues,
     pub old_on_failure: bool,
+    /// `ReturnItemCollectionMetrics: SIZE`.
+    pub collection_metrics: bool,
 }
 
 /// Checks the shared members of a single-item write, every constraint violation reported
@@ -351,7 +360,8 @@ pub fn check_write_members<'a>(m: &WriteMembers<'a>) -> Result<WriteOptions<'a>>
         v.null(m.target.0);
     }
     let return_values = ReturnValues::parse(m.return_values, &mut v);
-    check_return_item_collection_metrics(m.return_item_collection_metrics, &mut v);
+    let collection_metrics =
+        check_return_item_collection_metrics(m.return_item_collection_metrics, &mut v);
     let old_on_failure =
         return_old_on_condition_failure(m.return_values_on_condition_check_failure, &mut v);
     v.into_result()?;
@@ -360,6 +370,7 @@ pub fn check_write_members<'a>(m: &WriteMembers<'a>) -> Result<WriteOptions<'a>>
         return_consumed_capacity,
         return_values,
         old_on_failure,
+        collection_metrics,
     })
 }
 

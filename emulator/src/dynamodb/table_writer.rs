@@ -1,7 +1,7 @@
 //! Every change to a table's items goes through a [`TableWriter`], inside a write closure,
 //! so that what must change with an item changes in the same transaction: the table's
-//! TableSizeBytes counter, and the entries of its secondary indexes (with their
-//! IndexSizeBytes counters).
+//! TableSizeBytes counter, the entries of its secondary indexes (with their IndexSizeBytes
+//! counters), and, with local indexes, the size of the item's collection.
 //!
 //! Invariant: a write closure that fails must not have written anything, because the
 //! group-commit writer commits whatever a closure did, whatever it returns. Callers therefore
@@ -13,11 +13,30 @@ use std::borrow::Cow;
 use super::capacity::{self, Charge};
 use super::catalog::{self, IndexKind, IndexMeta, TableMeta};
 use super::error::Result;
+use super::index::collections;
 use super::index::entries::{self, Origin};
 use super::item::{self, ItemsTable, Replaced};
+use super::types::item::ItemCollectionMetrics;
 use super::value::Item;
-use crate::storage::Txn;
-use crate::storage::tables::dynamodb_items;
+use crate::storage::tables::{DYNAMODB_COLLECTIONS, dynamodb_items};
+use crate::storage::{Table, Txn};
+
+/// What a closure's writes to one table leave for the answer besides items.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SideEffects {
+    /// The write units consumed on the table's indexes (its `table` share is zero: the
+    /// caller charges the item writes).
+    pub index_charge: Charge,
+    /// `ItemCollectionMetrics` of each collection written (none without local indexes).
+    pub collections: Vec<ItemCollectionMetrics>,
+}
+
+impl SideEffects {
+    /// The metrics of the one collection a single-item write touched, when asked for.
+    pub fn collection_metrics(&self, asked: bool) -> Option<ItemCollectionMetrics> {
+        asked.then(|| self.collections.first().cloned()).flatten()
+    }
+}
 
 /// One table opened for writing inside a write closure.
 pub struct TableWriter<'t> {
@@ -29,6 +48,10 @@ pub struct TableWriter<'t> {
     indexes: Vec<(IndexMeta, IndexKind, ItemsTable<'t>)>,
     /// The write units the index entry writes consumed so far (`capacity`).
     index_charge: Charge,
+    /// The collection size counters, when the table has local indexes.
+    collections: Option<Table<'t, &'static [u8], &'static [u8]>>,
+    /// The collections written so far, with their sizes after the write.
+    collection_metrics: Vec<ItemCollectionMetrics>,
 }
 
 impl<'t> TableWriter<'t> {
@@ -54,12 +77,19 @@ impl<'t> TableWriter<'t> {
             let name = index.entries_table_name();
             indexes.push((index.clone(), kind, txn.open(dynamodb_items(&name))?));
         }
+        let collections = if meta.local_indexes.is_empty() {
+            None
+        } else {
+            Some(txn.open(DYNAMODB_COLLECTIONS)?)
+        };
         Ok(TableWriter {
             txn,
             items: item::open_items(txn, &meta)?,
             meta,
             indexes,
             index_charge: Charge::default(),
+            collections,
+            collection_metrics: Vec::new(),
         })
     }
 
@@ -67,10 +97,12 @@ impl<'t> TableWriter<'t> {
         &self.meta
     }
 
-    /// The write units consumed on the table's indexes by the writes so far (its `table`
-    /// share is zero: the caller charges the item writes).
-    pub fn index_charge(&self) -> &Charge {
-        &self.index_charge
+    /// What the writes so far leave for the answer besides items.
+    pub fn side_effects(&self) -> SideEffects {
+        SideEffects {
+            index_charge: self.index_charge.clone(),
+            collections: self.collection_metrics.clone(),
+        }
     }
 
     /// The stored bytes under `key`, copied out.
@@ -95,6 +127,10 @@ impl<'t> TableWriter<'t> {
         keep_old: bool,
     ) -> Result<Option<Replaced>> {
         self.check(item, Origin::Item)?;
+        let collection = match self.collections.is_some() {
+            true => Some(self.plan_collection(key, item, stored)?),
+            false => None,
+        };
         let need_old = keep_old || !self.indexes.is_empty();
         let replaced = item::insert(&mut self.items, key, stored, need_old)?;
         let new_size = item::stored_size(stored)?;
@@ -106,6 +142,9 @@ impl<'t> TableWriter<'t> {
                 .map(item::decode_stored)
                 .transpose()?;
             self.update_indexes(key, old.as_ref(), Some((item, stored)))?;
+        }
+        if let Some((counter, size)) = collection {
+            self.record_collection(&counter, item, size)?;
         }
         Ok(replaced.map(|r| keep_only_if(r, keep_old)))
     }
@@ -121,8 +160,66 @@ impl<'t> TableWriter<'t> {
         {
             let old = item::decode_stored(bytes)?;
             self.update_indexes(key, Some(&old), None)?;
+            if self.collections.is_some() {
+                let counter = collections::counter_key(&self.meta, &old)?;
+                let removed_bytes =
+                    collections::bytes_of(&self.meta, &old, bytes, item::stored_size(bytes)?)?;
+                let size = self
+                    .collection_size(&counter)?
+                    .saturating_sub(removed_bytes);
+                self.record_collection(&counter, &old, size)?;
+            }
         }
         Ok(removed.map(|r| keep_only_if(r, keep_old)))
+    }
+
+    /// The size `item`'s collection will have once `item` replaces what is stored under
+    /// `key`, refused past the service's limit (before anything is written).
+    fn plan_collection(&self, key: &[u8], item: &Item, stored: &[u8]) -> Result<(Vec<u8>, u64)> {
+        let counter = collections::counter_key(&self.meta, item)?;
+        let current = self.collection_size(&counter)?;
+        let added = collections::bytes_of(&self.meta, item, stored, item::stored_size(stored)?)?;
+        let removed = match self.get(key)? {
+            Some(old) => collections::bytes_of(
+                &self.meta,
+                &item::decode_stored(&old)?,
+                &old,
+                item::stored_size(&old)?,
+            )?,
+            None => 0,
+        };
+        let next = (current + added).saturating_sub(removed);
+        if next > collections::LIMIT_BYTES && next > current {
+            return Err(collections::limit_exceeded());
+        }
+        Ok((counter, next))
+    }
+
+    fn collection_size(&self, counter: &[u8]) -> Result<u64> {
+        let table = self.collections.as_ref().expect("opened for local indexes");
+        Ok(table
+            .get(counter)?
+            .and_then(|v| v.value().try_into().ok().map(u64::from_le_bytes))
+            .unwrap_or(0))
+    }
+
+    fn record_collection(&mut self, counter: &[u8], item: &Item, size: u64) -> Result<()> {
+        let table = self.collections.as_mut().expect("opened for local indexes");
+        if size == 0 {
+            table.remove(counter)?;
+        } else {
+            table.insert(counter, size.to_le_bytes().as_slice())?;
+        }
+        let metrics = collections::metrics(&self.meta, item, size)?;
+        match self
+            .collection_metrics
+            .iter_mut()
+            .find(|m| m.item_collection_key == metrics.item_collection_key)
+        {
+            Some(existing) => *existing = metrics,
+            None => self.collection_metrics.push(metrics),
+        }
+        Ok(())
     }
 
     /// Moves each index from `old`'s entry to `new`'s (either may be absent).
@@ -186,4 +283,71 @@ fn keep_only_if(mut replaced: Replaced, keep_old: bool) -> Replaced {
         replaced.bytes = None;
     }
     replaced
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::dynamodb::error::ErrorCode;
+    use crate::dynamodb::item::testing::{REGION, item, service};
+    use crate::dynamodb::ops::create_table::create_table;
+    use crate::dynamodb::size;
+
+    #[tokio::test]
+    async fn a_write_past_the_collection_limit_is_refused_before_it_writes() {
+        let db = service();
+        let body = r#"{"TableName":"tbl","BillingMode":"PAY_PER_REQUEST",
+            "AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"},
+                {"AttributeName":"sk","AttributeType":"S"},
+                {"AttributeName":"l","AttributeType":"S"}],
+            "KeySchema":[{"AttributeName":"pk","KeyType":"HASH"},
+                {"AttributeName":"sk","KeyType":"RANGE"}],
+            "LocalSecondaryIndexes":[{"IndexName":"lsi","Projection":{"ProjectionType":"ALL"},
+                "KeySchema":[{"AttributeName":"pk","KeyType":"HASH"},
+                    {"AttributeName":"l","KeyType":"RANGE"}]}]}"#;
+        create_table(&db, REGION, serde_json::from_str(body).unwrap())
+            .await
+            .unwrap();
+        let meta = db.catalog.get(REGION, "tbl").unwrap();
+        let write = |sk: &'static str, counter_at: Option<u64>| {
+            let meta = Arc::clone(&meta);
+            db.store
+                .write(move |txn| -> Result<Vec<ItemCollectionMetrics>> {
+                    let it = item(&format!(
+                        r#"{{"pk":{{"S":"a"}},"sk":{{"S":"{sk}"}},"l":{{"S":"x"}}}}"#
+                    ));
+                    let key = item::key_of_item(&meta.key_schema, &it)?.stored_key()?;
+                    let stored = item::encode_stored(&it, size::item_size(&it));
+                    if let Some(at) = counter_at {
+                        let counter = collections::counter_key(&meta, &it)?;
+                        txn.open(DYNAMODB_COLLECTIONS)?
+                            .insert(counter.as_slice(), at.to_le_bytes().as_slice())?;
+                    }
+                    let mut table = TableWriter::open(txn, &meta)?;
+                    table.put(&key, &it, &stored, false)?;
+                    Ok(table.side_effects().collections)
+                })
+        };
+        // The item and its entry in the local index both count.
+        let metrics = write("1", None).await.unwrap().unwrap();
+        assert_eq!(metrics.len(), 1);
+        assert_eq!(metrics[0].size_estimate_range_gb, [0.0, 1.0]);
+
+        let e = write("2", Some(collections::LIMIT_BYTES - 10))
+            .await
+            .unwrap()
+            .unwrap_err();
+        assert_eq!(e.code, ErrorCode::ItemCollectionSizeLimitExceededException);
+        let txn = db.store.read().unwrap();
+        let key = item::key_of_item(
+            &meta.key_schema,
+            &item(r#"{"pk":{"S":"a"},"sk":{"S":"2"}}"#),
+        )
+        .unwrap()
+        .stored_key()
+        .unwrap();
+        assert!(item::get_stored(&txn, &meta, &key).unwrap().is_none());
+    }
 }

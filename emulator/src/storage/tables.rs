@@ -6,6 +6,7 @@
 //! | `dynamodb_catalog` | `region/table-name` | JSON `TableMeta` record (`dynamodb::catalog`) |
 //! | `dynamodb_table_ids` | `region/table-name` | id of the live table under that name (u64) |
 //! | `dynamodb_items_<id>` | `dynamodb::keys` stored key | item size (u32 LE) ‖ item as canonical DynamoDB JSON (`dynamodb::item`) |
+//! | `dynamodb_collections` | table id (u64 BE) ‖ partition prefix (`dynamodb::keys`) | size of the item collection (u64 LE), for tables with local indexes |
 //! | `dynamodb_index_<id>` | `dynamodb::keys` index entry key (index key ‖ the item's stored key) | the item's projection, stored like an item |
 //!
 //! Item and index tables are named by ids that are never reused, so a table (or index)
@@ -17,6 +18,8 @@ pub const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
 pub const DYNAMODB_CATALOG: TableDefinition<&str, &[u8]> = TableDefinition::new("dynamodb_catalog");
 pub const DYNAMODB_TABLE_IDS: TableDefinition<&str, u64> =
     TableDefinition::new("dynamodb_table_ids");
+pub const DYNAMODB_COLLECTIONS: TableDefinition<&[u8], &[u8]> =
+    TableDefinition::new("dynamodb_collections");
 
 /// The redb table name holding the items of DynamoDB table `id`.
 pub fn dynamodb_items_name(id: u64) -> String {

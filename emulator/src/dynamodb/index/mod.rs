@@ -8,8 +8,10 @@
 //!
 //! - `definition`: the index definitions of CreateTable and UpdateTable, checked.
 //! - `changes`: UpdateTable's index creations (with backfill), deletions and updates.
+//! - `collections`: item collection sizes of tables with local indexes (limit, metrics).
 //! - `entries`: which entry an item has in an index, and the checks on index key values.
 
 pub mod changes;
+pub mod collections;
 pub mod definition;
 pub mod entries;

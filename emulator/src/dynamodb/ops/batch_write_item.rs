@@ -23,7 +23,7 @@
 //! A request with both or neither of `PutRequest` and `DeleteRequest` gets the service's own
 //! odd text (recorded by dynalite, confirmed by DynamoDB Local).
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
 use super::super::DynamoDb;
@@ -33,7 +33,7 @@ use super::super::error::{DynamoError, Result};
 use super::super::index;
 use super::super::item::{self, Violations};
 use super::super::table_writer::TableWriter;
-use super::super::types::item::{BatchWriteItemInput, BatchWriteItemOutput};
+use super::super::types::item::{BatchWriteItemInput, BatchWriteItemOutput, ItemCollectionMetrics};
 use super::super::value::Item;
 
 /// Most requests one call may carry, across all its tables.
@@ -53,7 +53,7 @@ pub async fn batch_write_item(
 ) -> Result<BatchWriteItemOutput> {
     let mut v = Violations::new();
     let rcc = item::return_consumed_capacity(input.return_consumed_capacity.as_deref(), &mut v);
-    item::check_return_item_collection_metrics(
+    let collection_metrics = item::check_return_item_collection_metrics(
         input.return_item_collection_metrics.as_deref(),
         &mut v,
     );
@@ -168,38 +168,46 @@ pub async fn batch_write_item(
     }
     drop(request_items);
 
-    let tally = db
+    let (tally, collections) = db
         .store
-        .write(move |txn| -> Result<Tally> {
-            // Every table is checked before anything is written.
-            for (meta, _) in &batch {
-                item::ensure_live(txn, meta)?;
-            }
-            let mut tally = Tally::new();
-            for (meta, writes) in &batch {
-                let mut table = TableWriter::open(txn, meta)?;
-                for write in writes {
-                    let (old, new) = match write {
-                        Write::Put(key, item, stored, size) => {
-                            let old = table.put(key, item, stored, false)?;
-                            (old.map(|r| r.size), Some(*size))
-                        }
-                        Write::Delete(key) => {
-                            let old = table.delete(key, false)?;
-                            (old.map(|r| r.size), None)
-                        }
-                    };
-                    tally.charge(&meta.name, capacity::write_units(old, new));
+        .write(
+            move |txn| -> Result<(Tally, BTreeMap<String, Vec<ItemCollectionMetrics>>)> {
+                // Every table is checked before anything is written.
+                for (meta, _) in &batch {
+                    item::ensure_live(txn, meta)?;
                 }
-                tally.charge_all(&meta.name, table.index_charge());
-            }
-            Ok(tally)
-        })
+                let mut tally = Tally::new();
+                let mut collections = BTreeMap::new();
+                for (meta, writes) in &batch {
+                    let mut table = TableWriter::open(txn, meta)?;
+                    for write in writes {
+                        let (old, new) = match write {
+                            Write::Put(key, item, stored, size) => {
+                                let old = table.put(key, item, stored, false)?;
+                                (old.map(|r| r.size), Some(*size))
+                            }
+                            Write::Delete(key) => {
+                                let old = table.delete(key, false)?;
+                                (old.map(|r| r.size), None)
+                            }
+                        };
+                        tally.charge(&meta.name, capacity::write_units(old, new));
+                    }
+                    let side = table.side_effects();
+                    tally.charge_all(&meta.name, &side.index_charge);
+                    if !side.collections.is_empty() {
+                        collections.insert(meta.name.clone(), side.collections);
+                    }
+                }
+                Ok((tally, collections))
+            },
+        )
         .await??;
 
     Ok(BatchWriteItemOutput {
         unprocessed_items: Default::default(),
         consumed_capacity: tally.into_list(rcc),
+        item_collection_metrics: collection_metrics.then_some(collections),
     })
 }
 

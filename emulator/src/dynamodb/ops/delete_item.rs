@@ -12,10 +12,10 @@
 use std::sync::Arc;
 
 use super::super::DynamoDb;
-use super::super::capacity::{self, Charge, charge_with};
+use super::super::capacity::{self, charge_with};
 use super::super::error::{DynamoError, Result};
 use super::super::item::{self, ConditionMembers, ReturnValues, WriteMembers, WriteOptions};
-use super::super::table_writer::TableWriter;
+use super::super::table_writer::{SideEffects, TableWriter};
 use super::super::types::item::{DeleteItemInput, DeleteItemOutput};
 use super::super::value::Item;
 
@@ -29,6 +29,7 @@ pub async fn delete_item(
         return_consumed_capacity: rcc,
         return_values,
         old_on_failure,
+        collection_metrics,
     } = item::check_write_members(&WriteMembers {
         table_name: input.table_name.as_deref(),
         target: ("key", input.key.is_some()),
@@ -59,20 +60,22 @@ pub async fn delete_item(
 
     let keep_old = return_values == ReturnValues::AllOld;
     let writing = Arc::clone(&meta);
-    let (removed, index_charge) = db
+    let (removed, side) = db
         .store
-        .write(move |txn| -> Result<(Option<item::Replaced>, Charge)> {
-            let mut table = TableWriter::open(txn, &writing)?;
-            if let Some(condition) = &condition {
-                let old = table.get(&stored_key)?;
-                let old_item = old.as_deref().map(item::decode_stored).transpose()?;
-                if !condition.evaluate(old_item.as_ref().unwrap_or(&Item::new())) {
-                    return Err(item::condition_failed(old_item.as_ref(), old_on_failure));
+        .write(
+            move |txn| -> Result<(Option<item::Replaced>, SideEffects)> {
+                let mut table = TableWriter::open(txn, &writing)?;
+                if let Some(condition) = &condition {
+                    let old = table.get(&stored_key)?;
+                    let old_item = old.as_deref().map(item::decode_stored).transpose()?;
+                    if !condition.evaluate(old_item.as_ref().unwrap_or(&Item::new())) {
+                        return Err(item::condition_failed(old_item.as_ref(), old_on_failure));
+                    }
                 }
-            }
-            let removed = table.delete(&stored_key, keep_old)?;
-            Ok((removed, table.index_charge().clone()))
-        })
+                let removed = table.delete(&stored_key, keep_old)?;
+                Ok((removed, table.side_effects()))
+            },
+        )
         .await??;
 
     let old_size = removed.as_ref().map(|r| r.size);
@@ -84,9 +87,10 @@ pub async fn delete_item(
         attributes,
         consumed_capacity: capacity::charged(
             &meta.name,
-            &charge_with(capacity::write_units(old_size, None), &index_charge),
+            &charge_with(capacity::write_units(old_size, None), &side.index_charge),
             rcc,
         ),
+        item_collection_metrics: side.collection_metrics(collection_metrics),
     })
 }
 

@@ -18,6 +18,7 @@ use super::describe_table::{
 use crate::dynamodb::DynamoDb;
 use crate::dynamodb::catalog::{self, TableMeta, TableStatus};
 use crate::dynamodb::error::{DynamoError, Result};
+use crate::dynamodb::index::collections;
 use crate::dynamodb::types::table::{DeleteTableInput, DeleteTableOutput};
 use crate::storage::StorageError;
 use crate::storage::tables::dynamodb_items;
@@ -56,6 +57,7 @@ pub async fn delete_table(
                     bytes: catalog::remove_index_size(txn, index.id)?,
                 });
             }
+            collections::remove_counters(txn, &meta)?;
             let items_name = meta.items_table_name();
             counts.items = entry_count(txn, &items_name)?;
             txn.delete_table(dynamodb_items(&items_name))?;

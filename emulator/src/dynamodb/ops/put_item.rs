@@ -14,11 +14,11 @@
 use std::sync::Arc;
 
 use super::super::DynamoDb;
-use super::super::capacity::{self, Charge, charge_with};
+use super::super::capacity::{self, charge_with};
 use super::super::error::{DynamoError, Result};
 use super::super::index;
 use super::super::item::{self, ConditionMembers, ReturnValues, WriteMembers, WriteOptions};
-use super::super::table_writer::TableWriter;
+use super::super::table_writer::{SideEffects, TableWriter};
 use super::super::types::item::{PutItemInput, PutItemOutput};
 use super::super::value::Item;
 
@@ -32,6 +32,7 @@ pub async fn put_item(
         return_consumed_capacity: rcc,
         return_values,
         old_on_failure,
+        collection_metrics,
     } = item::check_write_members(&WriteMembers {
         table_name: input.table_name.as_deref(),
         target: ("item", input.item.is_some()),
@@ -65,20 +66,22 @@ pub async fn put_item(
 
     let keep_old = return_values == ReturnValues::AllOld;
     let writing = Arc::clone(&meta);
-    let (replaced, index_charge) = db
+    let (replaced, side) = db
         .store
-        .write(move |txn| -> Result<(Option<item::Replaced>, Charge)> {
-            let mut table = TableWriter::open(txn, &writing)?;
-            if let Some(condition) = &condition {
-                let old = table.get(&key)?;
-                let old_item = old.as_deref().map(item::decode_stored).transpose()?;
-                if !condition.evaluate(old_item.as_ref().unwrap_or(&Item::new())) {
-                    return Err(item::condition_failed(old_item.as_ref(), old_on_failure));
+        .write(
+            move |txn| -> Result<(Option<item::Replaced>, SideEffects)> {
+                let mut table = TableWriter::open(txn, &writing)?;
+                if let Some(condition) = &condition {
+                    let old = table.get(&key)?;
+                    let old_item = old.as_deref().map(item::decode_stored).transpose()?;
+                    if !condition.evaluate(old_item.as_ref().unwrap_or(&Item::new())) {
+                        return Err(item::condition_failed(old_item.as_ref(), old_on_failure));
+                    }
                 }
-            }
-            let replaced = table.put(&key, &new_item, &stored, keep_old)?;
-            Ok((replaced, table.index_charge().clone()))
-        })
+                let replaced = table.put(&key, &new_item, &stored, keep_old)?;
+                Ok((replaced, table.side_effects()))
+            },
+        )
         .await??;
 
     let old_size = replaced.as_ref().map(|r| r.size);
@@ -92,10 +95,11 @@ pub async fn put_item(
             &meta.name,
             &charge_with(
                 capacity::write_units(old_size, Some(new_size)),
-                &index_charge,
+                &side.index_charge,
             ),
             rcc,
         ),
+        item_collection_metrics: side.collection_metrics(collection_metrics),
     })
 }
 

@@ -23,12 +23,12 @@
 use std::sync::Arc;
 
 use super::super::DynamoDb;
-use super::super::capacity::{self, Charge, charge_with};
+use super::super::capacity::{self, charge_with};
 use super::super::error::{DynamoError, Result};
 use super::super::expr::{self, ExpressionAttributes, ExpressionKind};
 use super::super::index::entries::Origin;
 use super::super::item::{self, ParameterUse, ReturnValues, WriteMembers, WriteOptions};
-use super::super::table_writer::TableWriter;
+use super::super::table_writer::{SideEffects, TableWriter};
 use super::super::types::item::{UpdateItemInput, UpdateItemOutput};
 use super::super::value::Item;
 
@@ -42,6 +42,7 @@ pub async fn update_item(
         return_consumed_capacity: rcc,
         return_values,
         old_on_failure,
+        collection_metrics,
     } = item::check_write_members(&WriteMembers {
         table_name: input.table_name.as_deref(),
         target: ("key", input.key.is_some()),
@@ -96,10 +97,10 @@ pub async fn update_item(
     let key_item = primary_key.to_item(&meta.key_schema);
 
     let writing = Arc::clone(&meta);
-    let (attributes, old_size, new_size, index_charge) = db
+    let (attributes, old_size, new_size, side) = db
         .store
         .write(
-            move |txn| -> Result<(Option<Item>, Option<usize>, usize, Charge)> {
+            move |txn| -> Result<(Option<Item>, Option<usize>, usize, SideEffects)> {
                 let mut table = TableWriter::open(txn, &writing)?;
                 let old_bytes = table.get(&stored_key)?;
                 let old = old_bytes.as_deref().map(item::decode_stored).transpose()?;
@@ -139,7 +140,7 @@ pub async fn update_item(
                     attributes.filter(|a| !a.is_empty()),
                     old_size,
                     new_size,
-                    table.index_charge().clone(),
+                    table.side_effects(),
                 ))
             },
         )
@@ -151,10 +152,11 @@ pub async fn update_item(
             &meta.name,
             &charge_with(
                 capacity::write_units(old_size, Some(new_size)),
-                &index_charge,
+                &side.index_charge,
             ),
             rcc,
         ),
+        item_collection_metrics: side.collection_metrics(collection_metrics),
     })
 }
 

@@ -47,6 +47,15 @@ pub struct Capacity {
     pub capacity_units: f64,
 }
 
+/// `ItemCollectionMetrics`, returned for tables with local secondary indexes.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ItemCollectionMetrics {
+    pub item_collection_key: Item,
+    #[serde(rename = "SizeEstimateRangeGB")]
+    pub size_estimate_range_gb: [f64; 2],
+}
+
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct PutItemInput {
@@ -75,6 +84,8 @@ pub struct PutItemOutput {
     pub attributes: Option<Item>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub consumed_capacity: Option<ConsumedCapacity>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub item_collection_metrics: Option<ItemCollectionMetrics>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -144,6 +155,8 @@ pub struct UpdateItemOutput {
     pub attributes: Option<Item>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub consumed_capacity: Option<ConsumedCapacity>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub item_collection_metrics: Option<ItemCollectionMetrics>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -174,6 +187,8 @@ pub struct DeleteItemOutput {
     pub attributes: Option<Item>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub consumed_capacity: Option<ConsumedCapacity>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub item_collection_metrics: Option<ItemCollectionMetrics>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -283,6 +298,8 @@ pub struct BatchWriteItemOutput {
     pub unprocessed_items: BTreeMap<String, Vec<WriteRequest>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub consumed_capacity: Option<Vec<ConsumedCapacity>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub item_collection_metrics: Option<BTreeMap<String, Vec<ItemCollectionMetrics>>>,
 }
 
 #[cfg(test)]

@@ -743,3 +743,62 @@ async fn writes_and_reads_charge_the_indexes_they_touch() {
         (1.0, 0.5, vec![("by_total".to_owned(), 0.5)])
     );
 }
+
+#[tokio::test]
+async fn writes_to_a_table_with_local_indexes_report_their_collection() {
+    use aws_sdk_dynamodb::types::ReturnItemCollectionMetrics;
+    let h = Harness::start().await;
+    let table = orders(&h).await;
+    let out = h
+        .client
+        .put_item()
+        .table_name(&table)
+        .set_item(Some(order("ann", 1, None, "x", 10)))
+        .return_item_collection_metrics(ReturnItemCollectionMetrics::Size)
+        .send()
+        .await
+        .unwrap();
+    if !h.is_emulator() {
+        // DynamoDB Local does not report item collections.
+        return;
+    }
+    let metrics = out.item_collection_metrics.unwrap();
+    assert_eq!(
+        metrics.item_collection_key.unwrap(),
+        item(&[("customer", s("ann"))])
+    );
+    assert_eq!(metrics.size_estimate_range_gb.unwrap(), [0.0, 1.0]);
+    let deleted = h
+        .client
+        .delete_item()
+        .table_name(&table)
+        .key("customer", s("ann"))
+        .key("order", n("1"))
+        .return_item_collection_metrics(ReturnItemCollectionMetrics::Size)
+        .send()
+        .await
+        .unwrap();
+    assert!(deleted.item_collection_metrics.is_some());
+    // Without SIZE, or on a table without local indexes, nothing is reported.
+    let quiet = h
+        .client
+        .put_item()
+        .table_name(&table)
+        .set_item(Some(order("ann", 2, None, "x", 10)))
+        .send()
+        .await
+        .unwrap();
+    assert!(quiet.item_collection_metrics.is_none());
+    let plain = h.table("plain");
+    create_hash_table(&h.client, &plain, "id", ScalarAttributeType::S).await;
+    let out = h
+        .client
+        .put_item()
+        .table_name(&plain)
+        .item("id", s("a"))
+        .return_item_collection_metrics(ReturnItemCollectionMetrics::Size)
+        .send()
+        .await
+        .unwrap();
+    assert!(out.item_collection_metrics.is_none());
+}
