@@ -1,5 +1,5 @@
-//! Durability: acknowledged writes survive a SIGKILL of the `emulator` process, and a clean
-//! restart of the library keeps every table and item.
+//! Durability: acknowledged writes survive a SIGKILL of the `emulator` process with their index
+//! entries in step, and a clean restart of the library keeps every table and item.
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
@@ -10,7 +10,10 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::types::{AttributeValue, ScalarAttributeType};
+use aws_sdk_dynamodb::types::{
+    AttributeValue, BillingMode, GlobalSecondaryIndex, KeyType, Projection, ProjectionType,
+    ScalarAttributeType,
+};
 use emulator::Config;
 
 use crate::util::*;
@@ -158,14 +161,44 @@ async fn writer(client: Client, table: String, w: usize, stop_at: Instant) -> Wr
     log
 }
 
-async fn scan_all(client: &Client, table: &str) -> BTreeMap<String, Item> {
+/// The `crash` table: key `id`, with a global index `by_seq` on `seq` projecting everything
+/// (the counter items have no `seq`: they are not in it).
+async fn create_crash_table(client: &Client) {
+    client
+        .create_table()
+        .table_name("crash")
+        .billing_mode(BillingMode::PayPerRequest)
+        .attribute_definitions(attr_def("id", ScalarAttributeType::S))
+        .attribute_definitions(attr_def("seq", ScalarAttributeType::N))
+        .key_schema(key_elem("id", KeyType::Hash))
+        .global_secondary_indexes(
+            GlobalSecondaryIndex::builder()
+                .index_name("by_seq")
+                .key_schema(key_elem("seq", KeyType::Hash))
+                .projection(
+                    Projection::builder()
+                        .projection_type(ProjectionType::All)
+                        .build(),
+                )
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+}
+
+/// Every item of the table, or of one of its indexes, by `id`.
+async fn scan_all(client: &Client, table: &str, index: Option<&str>) -> BTreeMap<String, Item> {
     let mut out = BTreeMap::new();
     let mut start = None;
     loop {
         let page = client
             .scan()
             .table_name(table)
-            .consistent_read(true)
+            .set_index_name(index.map(str::to_owned))
+            // Global indexes are read eventually consistent only (here, always current).
+            .consistent_read(index.is_none())
             .set_exclusive_start_key(start)
             .send()
             .await
@@ -189,7 +222,7 @@ async fn acknowledged_writes_survive_sigkill() {
     let dir = tempfile::tempdir().unwrap();
     let first = ChildEmulator::start(dir.path());
     let client = client(&first.endpoint(), REGION);
-    create_hash_table(&client, "crash", "id", ScalarAttributeType::S).await;
+    create_crash_table(&client).await;
 
     // Writers run until well after the kill; the kill lands mid-load.
     let stop_at = Instant::now() + Duration::from_secs(6);
@@ -218,7 +251,23 @@ async fn acknowledged_writes_survive_sigkill() {
 
     let second = ChildEmulator::start(dir.path());
     let client = crate::util::client(&second.endpoint(), REGION);
-    let stored = scan_all(&client, "crash").await;
+    let stored = scan_all(&client, "crash", None).await;
+    // The index holds exactly the items with a `seq`, as they are in the table.
+    let indexed = scan_all(&client, "crash", Some("by_seq")).await;
+    let expected: BTreeMap<String, Item> = stored
+        .iter()
+        .filter(|(_, it)| it.contains_key("seq"))
+        .map(|(id, it)| (id.clone(), it.clone()))
+        .collect();
+    assert_eq!(
+        indexed.len(),
+        expected.len(),
+        "index entries and indexed items agree in number"
+    );
+    assert!(
+        indexed == expected,
+        "index entries hold the items as stored"
+    );
 
     let mut missing = Vec::new();
     for (w, log) in logs.iter().enumerate() {
