@@ -1,5 +1,8 @@
 """Creates the `bench` table on a DynamoDB endpoint and loads ITEMS items of 200 bytes.
 
+With a third argument `gsi`, the table also has a global secondary index on `bucket`
+projecting every attribute, to measure what index maintenance costs a write.
+
 Plain HTTP with fixed SigV4-shaped headers (some peers insist on X-Amz-Date but none verify
 signatures), so no SDK is needed.
 """
@@ -10,6 +13,7 @@ import urllib.error
 import urllib.request
 
 endpoint, items = sys.argv[1], int(sys.argv[2])
+with_gsi = sys.argv[3:] == ["gsi"]
 HEADERS = {
     "Content-Type": "application/x-amz-json-1.0",
     "Authorization": "AWS4-HMAC-SHA256 Credential=AKIDBENCH/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0",
@@ -31,18 +35,30 @@ try:
     call("DeleteTable", {"TableName": "bench"})
 except urllib.error.HTTPError:
     pass
-call("CreateTable", {
+table = {
     "TableName": "bench",
     "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
     "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
     "BillingMode": "PAY_PER_REQUEST",
-})
+}
+if with_gsi:
+    table["AttributeDefinitions"].append({"AttributeName": "bucket", "AttributeType": "S"})
+    table["GlobalSecondaryIndexes"] = [{
+        "IndexName": "by_bucket",
+        "KeySchema": [{"AttributeName": "bucket", "KeyType": "HASH"}],
+        "Projection": {"ProjectionType": "ALL"},
+    }]
+call("CreateTable", table)
 while call("DescribeTable", {"TableName": "bench"})["Table"]["TableStatus"] != "ACTIVE":
     time.sleep(0.1)
 payload = "x" * 200
 for start in range(0, items, 25):
     batch = [
-        {"PutRequest": {"Item": {"pk": {"S": f"user-{i:06d}"}, "payload": {"S": payload}}}}
+        {"PutRequest": {"Item": {
+            "pk": {"S": f"user-{i:06d}"},
+            "bucket": {"S": f"b{i % 100}"},
+            "payload": {"S": payload},
+        }}}
         for i in range(start, min(start + 25, items))
     ]
     pending = {"bench": batch}

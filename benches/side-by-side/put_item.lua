@@ -1,5 +1,6 @@
--- wrk script: PutItem of fresh keys with a 200-byte payload. The run's start time in the key
--- keeps the keys of successive rounds apart.
+-- wrk script: PutItem of fresh keys with a 200-byte payload and a `bucket` (the key of the
+-- global index of the drydock-gsi target). The run's start time in the key keeps the keys of
+-- successive rounds apart.
 local payload = string.rep("x", 200)
 local run = os.time()
 local counter = 0
@@ -13,7 +14,8 @@ request = function()
   counter = counter + 1
   local key = string.format("write-%d-%09d", run, counter)
   return wrk.format(nil, nil, nil,
-    '{"TableName":"bench","Item":{"pk":{"S":"' .. key .. '"},"payload":{"S":"' .. payload .. '"}}}')
+    '{"TableName":"bench","Item":{"pk":{"S":"' .. key .. '"},"bucket":{"S":"b' .. (counter % 100)
+      .. '"},"payload":{"S":"' .. payload .. '"}}}')
 end
 
 dofile(os.getenv("SUMMARY_LUA"))
