@@ -128,6 +128,30 @@ pub fn apply(
     Ok(())
 }
 
+/// Keeps the global indexes' capacity in step with a billing mode switch: a table switched to
+/// PROVISIONED needs every global index's capacity (given with the switch, as index
+/// updates); one switched to PAY_PER_REQUEST drops them.
+pub fn check_index_billing(old: &TableMeta, new: &mut TableMeta) -> Result<()> {
+    match (old.billing_mode, new.billing_mode) {
+        (BillingMode::PayPerRequest, BillingMode::Provisioned) => {
+            if let Some(index) = new.global_indexes.iter().find(|i| i.provisioned.is_none()) {
+                return Err(DynamoError::validation(format!(
+                    "One or more parameter values were invalid: ProvisionedThroughput must be \
+                     specified for index: {}",
+                    index.name
+                )));
+            }
+        }
+        (BillingMode::Provisioned, BillingMode::PayPerRequest) => {
+            for index in &mut new.global_indexes {
+                index.provisioned = None;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
 /// Defines the index and fills it from the table's items.
 fn create_index(
     txn: &Txn<'_>,

@@ -81,6 +81,11 @@ pub async fn update_table(
                 )?;
                 catalog::store_index_generation(txn, &new)?;
             }
+            if !change.index_updates.is_empty() {
+                // Throughput updates only: they change the description, not the storage.
+                changes::apply(txn, &mut new, &change.index_updates, None, now, 0.0)?;
+            }
+            changes::check_index_billing(&old, &mut new)?;
             // All checks are made; the write follows.
             catalog::store_meta(txn, &new)?;
             Ok((old, new))
@@ -98,6 +103,9 @@ pub async fn update_table(
 struct Change {
     table: String,
     kind: ChangeKind,
+    /// Index throughput updates sent with a billing or throughput change (a switch to
+    /// PROVISIONED must give every global index its capacity this way).
+    index_updates: Vec<GlobalSecondaryIndexUpdate>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -178,17 +186,25 @@ fn validate(db: &DynamoDb, region: &str, input: UpdateTableInput) -> Result<Chan
     if several && input.deletion_protection_enabled.is_some() {
         return Err(only_operation("DeletionProtection"));
     }
+    let mut index_updates = Vec::new();
     if let Some(updates) = input.global_secondary_index_updates {
-        if several {
+        if !several {
+            let kind = ChangeKind::Indexes {
+                updates,
+                definitions: input.attribute_definitions,
+            };
+            return Ok(Change {
+                table,
+                kind,
+                index_updates,
+            });
+        }
+        if updates.iter().any(|u| u.update.is_none()) {
             return Err(not_supported_yet(
-                "GlobalSecondaryIndexUpdates together with another change",
+                "GlobalSecondaryIndexUpdates Create or Delete together with another change",
             ));
         }
-        let kind = ChangeKind::Indexes {
-            updates,
-            definitions: input.attribute_definitions,
-        };
-        return Ok(Change { table, kind });
+        index_updates = updates;
     }
 
     let kind = match (input.billing_mode.as_deref(), input.provisioned_throughput) {
@@ -214,7 +230,11 @@ fn validate(db: &DynamoDb, region: &str, input: UpdateTableInput) -> Result<Chan
             (None, None) => unreachable!("at least one change is present"),
         },
     };
-    Ok(Change { table, kind })
+    Ok(Change {
+        table,
+        kind,
+        index_updates,
+    })
 }
 
 /// A capacity that passed `check_capacity` (present and at least 1).

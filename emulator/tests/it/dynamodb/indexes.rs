@@ -802,3 +802,86 @@ async fn writes_to_a_table_with_local_indexes_report_their_collection() {
         .unwrap();
     assert!(out.item_collection_metrics.is_none());
 }
+
+#[tokio::test]
+async fn a_switch_to_provisioned_gives_every_global_index_its_capacity() {
+    use aws_sdk_dynamodb::types::{
+        GlobalSecondaryIndexUpdate, ProvisionedThroughput, UpdateGlobalSecondaryIndexAction,
+    };
+    let h = Harness::start().await;
+    let table = orders(&h).await;
+    let throughput = |units: i64| {
+        ProvisionedThroughput::builder()
+            .read_capacity_units(units)
+            .write_capacity_units(units)
+            .build()
+            .unwrap()
+    };
+    let update = |name: &str, units: i64| {
+        GlobalSecondaryIndexUpdate::builder()
+            .update(
+                UpdateGlobalSecondaryIndexAction::builder()
+                    .index_name(name)
+                    .provisioned_throughput(throughput(units))
+                    .build()
+                    .unwrap(),
+            )
+            .build()
+    };
+    let missing = h
+        .client
+        .update_table()
+        .table_name(&table)
+        .billing_mode(BillingMode::Provisioned)
+        .provisioned_throughput(throughput(5))
+        .global_secondary_index_updates(update("by_sku", 3))
+        .send()
+        .await;
+    if h.is_emulator() {
+        // DynamoDB Local fails this with an InternalFailure.
+        assert_error(
+            missing,
+            "ValidationException",
+            "One or more parameter values were invalid: ProvisionedThroughput must be specified \
+             for index: by_status",
+        );
+    }
+    h.client
+        .update_table()
+        .table_name(&table)
+        .billing_mode(BillingMode::Provisioned)
+        .provisioned_throughput(throughput(5))
+        .global_secondary_index_updates(update("by_sku", 3))
+        .global_secondary_index_updates(update("by_status", 4))
+        .send()
+        .await
+        .unwrap();
+    let desc = h
+        .client
+        .describe_table()
+        .table_name(&table)
+        .send()
+        .await
+        .unwrap()
+        .table
+        .unwrap();
+    let mut capacities: Vec<(String, i64)> = desc
+        .global_secondary_indexes()
+        .iter()
+        .map(|g| {
+            (
+                g.index_name().unwrap().to_owned(),
+                g.provisioned_throughput
+                    .as_ref()
+                    .unwrap()
+                    .read_capacity_units
+                    .unwrap(),
+            )
+        })
+        .collect();
+    capacities.sort();
+    assert_eq!(
+        capacities,
+        [("by_sku".to_owned(), 3), ("by_status".to_owned(), 4)]
+    );
+}
