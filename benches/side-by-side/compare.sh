@@ -13,7 +13,8 @@
 # report quotes the median round, since this machine is shared and single runs are noisy.
 #
 # Needs wrk (apt-get install wrk) and, for the peers, the `peer` script from the shared
-# tooling (PEER, default ../shared/peers/peer). Writes results/<date>_dynamodb-side-by-side/.
+# tooling (PEER, default ../shared/peers/peer). Writes results/<date>_dynamodb-side-by-side/
+# (or OUT=<dir>).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 here=benches/side-by-side
@@ -23,10 +24,10 @@ CONNECTIONS=${CONNECTIONS:-32}
 THREADS=${THREADS:-1}
 ITEMS=${ITEMS:-10000}
 ROUNDS=${ROUNDS:-3}
-TARGETS=${TARGETS:-"floor drydock drydock-memory dynoxide dynoxide-disk ddblocal ddblocal-disk"}
+TARGETS=${TARGETS:-"floor drydock drydock-memory drydock-gsi dynoxide dynoxide-disk ddblocal ddblocal-disk"}
 PEER=${PEER:-../shared/peers/peer}
 BASE_PORT=${BASE_PORT:-18400}
-out=results/$(date -u +%F)_dynamodb-side-by-side
+out=${OUT:-results/$(date -u +%F)_dynamodb-side-by-side}
 mkdir -p "$out"
 command -v wrk >/dev/null || { echo "wrk is required: apt-get install wrk" >&2; exit 2; }
 
