@@ -15,7 +15,8 @@ use super::catalog::{self, IndexKind, IndexMeta, TableMeta};
 use super::error::Result;
 use super::index::collections;
 use super::index::entries::{self, Origin};
-use super::item::{self, ItemsTable, Replaced};
+use super::item::{self, ItemsTable, Replaced, StoredItem};
+use super::page;
 use super::types::item::ItemCollectionMetrics;
 use super::value::Item;
 use crate::storage::tables::{DYNAMODB_COLLECTIONS, dynamodb_items};
@@ -46,6 +47,9 @@ pub struct TableWriter<'t> {
     meta: Cow<'t, TableMeta>,
     items: ItemsTable<'t>,
     indexes: Vec<(IndexMeta, IndexKind, ItemsTable<'t>)>,
+    /// The attributes that place an item in the indexes: all that is decoded of a replaced
+    /// item to find its old entries.
+    index_key_names: Vec<String>,
     /// The write units the index entry writes consumed so far (`capacity`).
     index_charge: Charge,
     /// The collection size counters, when the table has local indexes.
@@ -77,6 +81,14 @@ impl<'t> TableWriter<'t> {
             let name = index.entries_table_name();
             indexes.push((index.clone(), kind, txn.open(dynamodb_items(&name))?));
         }
+        let mut index_key_names: Vec<String> = Vec::new();
+        for (index, _, _) in &indexes {
+            for key in std::iter::once(&index.key_schema.partition).chain(&index.key_schema.sort) {
+                if !index_key_names.contains(&key.name) {
+                    index_key_names.push(key.name.clone());
+                }
+            }
+        }
         let collections = if meta.local_indexes.is_empty() {
             None
         } else {
@@ -87,6 +99,7 @@ impl<'t> TableWriter<'t> {
             items: item::open_items(txn, &meta)?,
             meta,
             indexes,
+            index_key_names,
             index_charge: Charge::default(),
             collections,
             collection_metrics: Vec::new(),
@@ -139,7 +152,7 @@ impl<'t> TableWriter<'t> {
             let old = replaced
                 .as_ref()
                 .and_then(|r| r.bytes.as_deref())
-                .map(item::decode_stored)
+                .map(|bytes| self.decode_index_keys(bytes))
                 .transpose()?;
             self.update_indexes(key, old.as_ref(), Some((item, stored)))?;
         }
@@ -158,9 +171,10 @@ impl<'t> TableWriter<'t> {
         if !self.indexes.is_empty()
             && let Some(bytes) = removed.as_ref().and_then(|r| r.bytes.as_deref())
         {
-            let old = item::decode_stored(bytes)?;
-            self.update_indexes(key, Some(&old), None)?;
+            let old_keys = self.decode_index_keys(bytes)?;
+            self.update_indexes(key, Some(&old_keys), None)?;
             if self.collections.is_some() {
+                let old = item::decode_stored(bytes)?;
                 let counter = collections::counter_key(&self.meta, &old)?;
                 let removed_bytes =
                     collections::bytes_of(&self.meta, &old, bytes, item::stored_size(bytes)?)?;
@@ -171,6 +185,12 @@ impl<'t> TableWriter<'t> {
             }
         }
         Ok(removed.map(|r| keep_only_if(r, keep_old)))
+    }
+
+    /// The index key attributes of a stored item (what its index entries' keys are made of),
+    /// decoded without the rest of the item.
+    fn decode_index_keys(&self, stored: &[u8]) -> Result<Item> {
+        page::decode_attributes(StoredItem::parse(stored)?.json, &self.index_key_names)
     }
 
     /// The size `item`'s collection will have once `item` replaces what is stored under
@@ -251,11 +271,11 @@ impl<'t> TableWriter<'t> {
             }
             if let (Some(new_key), Some((item, stored))) = (&new_key, new) {
                 let (projection, size) = entries::projection_of(index, table_keys, item, stored)?;
-                match entries_table.insert(new_key.as_slice(), projection.as_slice())? {
+                match entries_table.insert(new_key.as_slice(), projection.as_ref())? {
                     Some(replaced) => {
                         let old_size = item::stored_size(replaced.value())?;
                         delta -= old_size as i64;
-                        if replaced.value() != projection.as_slice() {
+                        if replaced.value() != projection.as_ref() {
                             units += capacity::write_units(Some(old_size), Some(size));
                         }
                     }

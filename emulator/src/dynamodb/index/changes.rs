@@ -218,7 +218,7 @@ fn create_index(
         };
         let (projection, projected_size) =
             entries::projection_of(&index, &meta.key_schema, &it, stored)?;
-        entries_table.insert(entry_key.as_slice(), projection.as_slice())?;
+        entries_table.insert(entry_key.as_slice(), projection.as_ref())?;
         size += projected_size as i64;
     }
     drop(entries_table);

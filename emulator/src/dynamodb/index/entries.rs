@@ -2,6 +2,8 @@
 //! lacking an index key attribute has none), under which key, holding which attributes, and
 //! the service's checks on index key values.
 
+use std::borrow::Cow;
+
 use crate::dynamodb::catalog::{IndexMeta, KeySchema, Projection, TableMeta};
 use crate::dynamodb::error::{DynamoError, Result};
 use crate::dynamodb::item;
@@ -30,14 +32,14 @@ pub fn entry_key(index: &IndexMeta, item: &Item, item_key: &[u8]) -> Result<Opti
 
 /// What an index entry holds: `item`'s projection, stored like an item, and its size as the
 /// service counts item sizes. An index projecting everything holds the item as stored.
-pub fn projection_of(
+pub fn projection_of<'s>(
     index: &IndexMeta,
     table_keys: &KeySchema,
     item: &Item,
-    stored: &[u8],
-) -> Result<(Vec<u8>, usize)> {
+    stored: &'s [u8],
+) -> Result<(Cow<'s, [u8]>, usize)> {
     if index.projection == Projection::All {
-        return Ok((stored.to_vec(), item::stored_size(stored)?));
+        return Ok((Cow::Borrowed(stored), item::stored_size(stored)?));
     }
     let projected: Item = item
         .iter()
@@ -45,7 +47,7 @@ pub fn projection_of(
         .map(|(name, value)| (name.clone(), value.clone()))
         .collect();
     let size = size::item_size(&projected);
-    Ok((item::encode_stored(&projected, size), size))
+    Ok((Cow::Owned(item::encode_stored(&projected, size)), size))
 }
 
 /// Where the item being checked came from.
