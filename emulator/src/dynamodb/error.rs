@@ -156,9 +156,14 @@ impl DynamoError {
     pub fn to_body(&self) -> Vec<u8> {
         let mut body = Map::with_capacity(2 + self.extra.len());
         body.insert("__type".into(), Value::String(self.type_name()));
-        // The service leaves `message` out rather than sending an empty one.
+        // The service leaves `message` out rather than sending an empty one, and capitalises
+        // it in TransactionCanceledException.
         if !self.message.is_empty() {
-            body.insert("message".into(), Value::String(self.message.clone()));
+            let key = match self.code {
+                ErrorCode::TransactionCanceledException => "Message",
+                _ => "message",
+            };
+            body.insert(key.into(), Value::String(self.message.clone()));
         }
         for (k, v) in &self.extra {
             body.insert(k.clone(), v.clone());

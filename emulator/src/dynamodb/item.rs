@@ -329,6 +329,52 @@ pub fn parse_write_condition(m: &ConditionMembers<'_>) -> Result<Option<super::e
     Ok(condition)
 }
 
+/// The expression members of an update (UpdateItem, a transaction's Update).
+pub struct UpdateMembers<'a> {
+    pub update_expression: Option<&'a str>,
+    pub condition_expression: Option<&'a str>,
+    pub attribute_updates: bool,
+    pub conditional_operator: bool,
+    pub expected: bool,
+    pub names: Option<&'a std::collections::HashMap<String, String>>,
+    pub values: Option<&'a std::collections::HashMap<String, super::value::AttributeValue>>,
+}
+
+/// The parameter-use checks of an update, then its parsed update and condition.
+pub fn parse_update_members(
+    m: &UpdateMembers<'_>,
+) -> Result<(
+    Option<super::expr::UpdateExpression>,
+    Option<super::expr::Condition>,
+)> {
+    check_parameter_use(&ParameterUse {
+        expressions: &[
+            ("UpdateExpression", m.update_expression.is_some()),
+            ("ConditionExpression", m.condition_expression.is_some()),
+        ],
+        legacy: &[
+            ("AttributeUpdates", m.attribute_updates),
+            ("ConditionalOperator", m.conditional_operator),
+            ("Expected", m.expected),
+        ],
+        has_names: m.names.is_some(),
+        has_values: m.values.is_some(),
+    })?;
+    let mut attrs = super::expr::ExpressionAttributes::new(m.names, m.values);
+    let update = m
+        .update_expression
+        .map(|src| super::expr::parse_update(src, &mut attrs))
+        .transpose()?;
+    let condition = m
+        .condition_expression
+        .map(|src| {
+            super::expr::parse_condition(src, super::expr::ExpressionKind::Condition, &mut attrs)
+        })
+        .transpose()?;
+    attrs.finish()?;
+    Ok((update, condition))
+}
+
 /// The request members PutItem, UpdateItem and DeleteItem share, as they named them.
 pub struct WriteMembers<'a> {
     pub table_name: Option<&'a str>,

@@ -15,6 +15,8 @@
 //! - `catalog`: table descriptions, durable and cached.
 //! - `page`: what Query and Scan share: their common checks and the page loop.
 //! - `table_writer`: every item write, with what must change in the same transaction.
+//! - `transaction`: TransactWriteItems' engine (all-or-nothing writes, cancellation
+//!   reasons, idempotency tokens) and what TransactGetItems shares with it.
 //! - `ops`: one file per operation.
 
 pub mod attribute_json;
@@ -31,6 +33,7 @@ pub mod ops;
 pub mod page;
 pub mod size;
 pub mod table_writer;
+pub mod transaction;
 pub mod types;
 pub mod value;
 
@@ -137,6 +140,8 @@ operations!(
     Query,
     Scan,
     TagResource,
+    TransactGetItems,
+    TransactWriteItems,
     UntagResource,
     UpdateItem,
     UpdateTable,
@@ -239,6 +244,19 @@ impl DynamoDb {
                 )
                 .await?,
             )),
+            Operation::TransactWriteItems => Ok(json::encode(
+                &ops::transact_write_items::transact_write_items(
+                    self,
+                    region,
+                    json::decode_deferred(body)?,
+                )
+                .await?,
+            )),
+            Operation::TransactGetItems => ops::transact_get_items::transact_get_items(
+                self,
+                region,
+                json::decode_deferred(body)?,
+            ),
         }
     }
 }

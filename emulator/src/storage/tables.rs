@@ -8,6 +8,8 @@
 //! | `dynamodb_items_<id>` | `dynamodb::keys` stored key | item size (u32 LE) ‖ item as canonical DynamoDB JSON (`dynamodb::item`) |
 //! | `dynamodb_collections` | table id (u64 BE) ‖ partition prefix (`dynamodb::keys`) | size of the item collection (u64 LE), for tables with local indexes |
 //! | `dynamodb_index_<id>` | `dynamodb::keys` index entry key (index key ‖ the item's stored key) | the item's projection, stored like an item |
+//! | `dynamodb_transaction_tokens` | `region/ClientRequestToken` | JSON record of the TransactWriteItems the token is bound to and its answer, with its expiry (`dynamodb::transaction::tokens`) |
+//! | `dynamodb_transaction_token_expiry` | expiry in ms since the epoch (u64 BE) ‖ `region/ClientRequestToken` | empty: the tokens in expiry order, so expired ones are swept by a range scan |
 //!
 //! Item and index tables are named by ids that are never reused, so a table (or index)
 //! deleted and created again under the same name never sees its predecessor's entries.
@@ -20,6 +22,10 @@ pub const DYNAMODB_TABLE_IDS: TableDefinition<&str, u64> =
     TableDefinition::new("dynamodb_table_ids");
 pub const DYNAMODB_COLLECTIONS: TableDefinition<&[u8], &[u8]> =
     TableDefinition::new("dynamodb_collections");
+pub const DYNAMODB_TRANSACTION_TOKENS: TableDefinition<&str, &[u8]> =
+    TableDefinition::new("dynamodb_transaction_tokens");
+pub const DYNAMODB_TRANSACTION_TOKEN_EXPIRY: TableDefinition<&[u8], &[u8]> =
+    TableDefinition::new("dynamodb_transaction_token_expiry");
 
 /// The redb table name holding the items of DynamoDB table `id`.
 pub fn dynamodb_items_name(id: u64) -> String {

@@ -25,9 +25,8 @@ use std::sync::Arc;
 use super::super::DynamoDb;
 use super::super::capacity::{self, charge_with};
 use super::super::error::{DynamoError, Result};
-use super::super::expr::{self, ExpressionAttributes, ExpressionKind};
 use super::super::index::entries::Origin;
-use super::super::item::{self, ParameterUse, ReturnValues, WriteMembers, WriteOptions};
+use super::super::item::{self, ReturnValues, UpdateMembers, WriteMembers, WriteOptions};
 use super::super::table_writer::{SideEffects, TableWriter};
 use super::super::types::item::{UpdateItemInput, UpdateItemOutput};
 use super::super::value::Item;
@@ -55,34 +54,15 @@ pub async fn update_item(
     })?;
     let key = input.key.unwrap_or_default();
 
-    item::check_parameter_use(&ParameterUse {
-        expressions: &[
-            ("UpdateExpression", input.update_expression.is_some()),
-            ("ConditionExpression", input.condition_expression.is_some()),
-        ],
-        legacy: &[
-            ("AttributeUpdates", input.attribute_updates.is_some()),
-            ("ConditionalOperator", input.conditional_operator.is_some()),
-            ("Expected", input.expected.is_some()),
-        ],
-        has_names: input.expression_attribute_names.is_some(),
-        has_values: input.expression_attribute_values.is_some(),
+    let (update, condition) = item::parse_update_members(&UpdateMembers {
+        update_expression: input.update_expression.as_deref(),
+        condition_expression: input.condition_expression.as_deref(),
+        attribute_updates: input.attribute_updates.is_some(),
+        conditional_operator: input.conditional_operator.is_some(),
+        expected: input.expected.is_some(),
+        names: input.expression_attribute_names.as_ref(),
+        values: input.expression_attribute_values.as_ref(),
     })?;
-    let mut attrs = ExpressionAttributes::new(
-        input.expression_attribute_names.as_ref(),
-        input.expression_attribute_values.as_ref(),
-    );
-    let update = input
-        .update_expression
-        .as_deref()
-        .map(|src| expr::parse_update(src, &mut attrs))
-        .transpose()?;
-    let condition = input
-        .condition_expression
-        .as_deref()
-        .map(|src| expr::parse_condition(src, ExpressionKind::Condition, &mut attrs))
-        .transpose()?;
-    attrs.finish()?;
 
     let meta = item::live_table(db, region, table_name)?;
     // Attribute-value errors are reported after the request's checks and the table lookup.

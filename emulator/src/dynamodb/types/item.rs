@@ -47,8 +47,9 @@ pub struct Capacity {
     pub capacity_units: f64,
 }
 
-/// `ItemCollectionMetrics`, returned for tables with local secondary indexes.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// `ItemCollectionMetrics`, returned for tables with local secondary indexes (and kept
+/// with a transaction's idempotency token).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct ItemCollectionMetrics {
     pub item_collection_key: Item,

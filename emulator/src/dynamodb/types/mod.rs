@@ -4,3 +4,4 @@
 pub mod item;
 pub mod query;
 pub mod table;
+pub mod transaction;
