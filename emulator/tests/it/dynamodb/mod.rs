@@ -9,3 +9,4 @@ mod protocol;
 mod query_scan;
 mod regions;
 mod tables;
+mod transactions;
