@@ -118,15 +118,12 @@ pub async fn transact_write_items(
     if let Some(e) = deferred {
         return Err(e);
     }
-    let token = match input.client_request_token {
-        Some(token) => Some(Token {
-            token,
-            request: serde_json::to_value(&items)
-                .and_then(|value| serde_json::to_string(&value))
-                .expect("a request always serializes"),
-        }),
-        None => None,
-    };
+    let token = input.client_request_token.map(|token| Token {
+        token,
+        request: serde_json::to_value(&items)
+            .and_then(|value| serde_json::to_string(&value))
+            .expect("a request always serializes"),
+    });
 
     let mut actions = Vec::with_capacity(items.len());
     for ((action, (expressions, size)), meta) in items.into_iter().zip(parsed).zip(metas) {

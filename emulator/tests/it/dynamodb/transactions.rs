@@ -142,7 +142,10 @@ fn reasons<T: std::fmt::Debug>(
 }
 
 fn codes(reasons: &[CancellationReason]) -> Vec<&str> {
-    reasons.iter().map(|r| r.code().unwrap_or_default()).collect()
+    reasons
+        .iter()
+        .map(|r| r.code().unwrap_or_default())
+        .collect()
 }
 
 #[tokio::test]
@@ -200,7 +203,11 @@ async fn a_transaction_writes_everything_or_nothing() {
         Some(item(&[("id", s("x")), ("n", n("2"))]))
     );
     assert_eq!(stored(&h, &b, "y").await, None);
-    assert_eq!(stored(&h, &b, "guard").await, None, "a check writes nothing");
+    assert_eq!(
+        stored(&h, &b, "guard").await,
+        None,
+        "a check writes nothing"
+    );
 }
 
 #[tokio::test]
