@@ -367,3 +367,249 @@ fn payload_too_large(items: &[TransactWriteItem]) -> DynamoError {
         "Transaction payload size cannot exceed 4MB. Payload Size: {total}"
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dynamodb::catalog::ScalarType;
+    use crate::dynamodb::error::ErrorCode;
+    use crate::dynamodb::item::testing::{REGION, create_table, request, service};
+    use crate::dynamodb::ops::get_item::get_item;
+
+    async fn transact(db: &DynamoDb, json: &str) -> Result<String> {
+        transact_write_items(db, REGION, request(json))
+            .await
+            .map(|out| serde_json::to_string(&out).unwrap())
+    }
+
+    fn get(db: &DynamoDb, key: &str) -> String {
+        let body = format!(r#"{{"TableName":"tbl","Key":{key}}}"#);
+        String::from_utf8(get_item(db, REGION, request(&body)).unwrap()).unwrap()
+    }
+
+    async fn setup() -> DynamoDb {
+        let db = service();
+        create_table(&db, "tbl", ScalarType::S, None).await;
+        db
+    }
+
+    #[tokio::test]
+    async fn index_entries_are_written_with_the_items_and_charged_double() {
+        let db = service();
+        let body = r#"{"TableName":"tbl","BillingMode":"PAY_PER_REQUEST",
+            "AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"},
+                {"AttributeName":"g","AttributeType":"S"}],
+            "KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}],
+            "GlobalSecondaryIndexes":[{"IndexName":"gsi","Projection":{"ProjectionType":"ALL"},
+                "KeySchema":[{"AttributeName":"g","KeyType":"HASH"}]}]}"#;
+        crate::dynamodb::ops::create_table::create_table(
+            &db,
+            REGION,
+            serde_json::from_str(body).unwrap(),
+        )
+        .await
+        .unwrap();
+        let out = transact(
+            &db,
+            r#"{"TransactItems":[{"Put":{"TableName":"tbl","Item":{"pk":{"S":"a"},"g":{"S":"x"}}}},
+                {"Put":{"TableName":"tbl","Item":{"pk":{"S":"b"}}}}],
+                "ReturnConsumedCapacity":"INDEXES"}"#,
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            out,
+            r#"{"ConsumedCapacity":[{"TableName":"tbl","CapacityUnits":6.0,"Table":{"CapacityUnits":4.0},"GlobalSecondaryIndexes":{"gsi":{"CapacityUnits":2.0}}}]}"#
+        );
+        let query = crate::dynamodb::ops::query::query(
+            &db,
+            REGION,
+            request(
+                r#"{"TableName":"tbl","IndexName":"gsi","KeyConditionExpression":"g = :g",
+                "ExpressionAttributeValues":{":g":{"S":"x"}}}"#,
+            ),
+        )
+        .unwrap();
+        assert_eq!(
+            String::from_utf8(query.to_body()).unwrap(),
+            r#"{"Items":[{"g":{"S":"x"},"pk":{"S":"a"}}],"Count":1,"ScannedCount":1}"#
+        );
+        // An index key of the wrong type cancels the transaction.
+        let e = transact(
+            &db,
+            r#"{"TransactItems":[{"Put":{"TableName":"tbl","Item":{"pk":{"S":"c"},"g":{"N":"1"}}}}]}"#,
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(e.code, ErrorCode::TransactionCanceledException);
+        assert_eq!(
+            e.extra["CancellationReasons"][0]["Code"],
+            serde_json::json!("ValidationError")
+        );
+    }
+
+    #[tokio::test]
+    async fn member_constraints_are_reported_together_in_the_service_order() {
+        let db = setup().await;
+        let token = "x".repeat(37);
+        let e = transact(
+            &db,
+            &format!(
+                r#"{{"ClientRequestToken":"{token}","ReturnConsumedCapacity":"BOGUS",
+                "ReturnItemCollectionMetrics":"BOGUS2","TransactItems":[
+                {{"Put":{{"TableName":"tbl","Item":{{"pk":{{"S":"a"}}}},
+                         "ReturnValuesOnConditionCheckFailure":"SOME"}}}},
+                {{"Update":{{"TableName":"t","Key":{{"pk":{{"S":"a"}}}}}}}}]}}"#
+            ),
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(
+            e.message,
+            format!(
+                "6 validation errors detected: Value '{token}' at 'clientRequestToken' failed \
+                 to satisfy constraint: Member must have length less than or equal to 36; \
+                 Value 'BOGUS' at 'returnConsumedCapacity' failed to satisfy constraint: \
+                 Member must satisfy enum value set: [INDEXES, TOTAL, NONE]; Value 'BOGUS2' at \
+                 'returnItemCollectionMetrics' failed to satisfy constraint: Member must \
+                 satisfy enum value set: [SIZE, NONE]; Value 'SOME' at \
+                 'transactItems.1.member.put.returnValuesOnConditionCheckFailure' failed to \
+                 satisfy constraint: Member must satisfy enum value set: [ALL_OLD, NONE]; \
+                 Value null at 'transactItems.2.member.update.updateExpression' failed to \
+                 satisfy constraint: Member must not be null; Value 't' at \
+                 'transactItems.2.member.update.tableName' failed to satisfy constraint: \
+                 Member must have length greater than or equal to 3"
+            )
+        );
+        let e = transact(&db, r#"{"TransactItems":[]}"#).await.unwrap_err();
+        assert_eq!(
+            e.message,
+            "1 validation error detected: Value '[]' at 'transactItems' failed to satisfy \
+             constraint: Member must have length greater than or equal to 1"
+        );
+        let e = transact(&db, r#"{}"#).await.unwrap_err();
+        assert_eq!(
+            e.message,
+            "1 validation error detected: Value null at 'transactItems' failed to satisfy \
+             constraint: Member must not be null"
+        );
+    }
+
+    #[tokio::test]
+    async fn each_action_names_exactly_one_kind() {
+        let db = setup().await;
+        let e = transact(&db, r#"{"TransactItems":[{}]}"#)
+            .await
+            .unwrap_err();
+        assert_eq!(
+            e.message,
+            "Invalid Request: TransactWriteRequest should contain Delete or Put or Update request"
+        );
+        let e = transact(
+            &db,
+            r#"{"TransactItems":[{"Put":{"TableName":"tbl","Item":{"pk":{"S":"a"}}},
+                "Delete":{"TableName":"tbl","Key":{"pk":{"S":"a"}}}}]}"#,
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(
+            e.message,
+            "TransactItems can only contain one of Check, Put, Update or Delete"
+        );
+    }
+
+    #[tokio::test]
+    async fn expressions_are_checked_before_tables_are_looked_up() {
+        let db = setup().await;
+        let e = transact(
+            &db,
+            r#"{"TransactItems":[{"Put":{"TableName":"nope","Item":{"pk":{"S":"a"}}}},
+                {"ConditionCheck":{"TableName":"tbl","Key":{"pk":{"S":"a"}},
+                 "ConditionExpression":"attribute_not_exists("}}]}"#,
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(
+            e.message,
+            "Invalid ConditionExpression: Syntax error; token: \"<EOF>\", near: \"(\""
+        );
+        let e = transact(
+            &db,
+            r#"{"TransactItems":[{"Put":{"TableName":"nope","Item":{"pk":{"S":"a"}}}},
+                {"ConditionCheck":{"TableName":"tbl","Key":{"pk":{"S":"a"}},
+                 "ConditionExpression":"attribute_not_exists(pk)",
+                 "ExpressionAttributeValues":{":v":{"S":"x"}}}}]}"#,
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(
+            e.message,
+            "Value provided in ExpressionAttributeValues unused in expressions: keys: {:v}"
+        );
+        let e = transact(
+            &db,
+            r#"{"TransactItems":[{"Put":{"TableName":"nope","Item":{"pk":{"S":"a"}}}}]}"#,
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(e.code, ErrorCode::ResourceNotFoundException);
+        assert_eq!(e.message, "Requested resource not found");
+    }
+
+    #[tokio::test]
+    async fn the_put_items_may_total_4_mb() {
+        let db = setup().await;
+        let value = "x".repeat(350_000);
+        let puts: Vec<String> = (0..12)
+            .map(|i| {
+                format!(
+                    r#"{{"Put":{{"TableName":"tbl","Item":{{"pk":{{"S":"g{i}"}},"a":{{"S":"{value}"}}}}}}}}"#
+                )
+            })
+            .collect();
+        let e = transact(&db, &format!(r#"{{"TransactItems":[{}]}}"#, puts.join(",")))
+            .await
+            .unwrap_err();
+        // Ten items of 350,005 bytes and two of 350,006.
+        assert_eq!(
+            e.message,
+            "Transaction payload size cannot exceed 4MB. Payload Size: 4200062"
+        );
+        transact(
+            &db,
+            &format!(r#"{{"TransactItems":[{}]}}"#, puts[..11].join(",")),
+        )
+        .await
+        .unwrap();
+    }
+
+    #[tokio::test]
+    async fn an_update_past_400_kb_cancels_and_writes_nothing() {
+        let db = setup().await;
+        let big = "x".repeat(300_000);
+        let e = transact(
+            &db,
+            &format!(
+                r#"{{"TransactItems":[{{"Put":{{"TableName":"tbl","Item":{{"pk":{{"S":"p"}}}}}}}},
+                {{"Update":{{"TableName":"tbl","Key":{{"pk":{{"S":"u"}}}},
+                  "UpdateExpression":"SET a = :v, b = :v",
+                  "ExpressionAttributeValues":{{":v":{{"S":"{big}"}}}}}}}}]}}"#
+            ),
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(e.code, ErrorCode::TransactionCanceledException);
+        assert_eq!(
+            serde_json::to_string(&e.extra).unwrap(),
+            r#"{"CancellationReasons":[{"Code":"None"},{"Code":"ValidationError","Message":"Item size to update has exceeded the maximum allowed size"}]}"#
+        );
+        assert_eq!(get(&db, r#"{"pk":{"S":"p"}}"#), "{}");
+        assert_eq!(get(&db, r#"{"pk":{"S":"u"}}"#), "{}");
+        let meta = db.catalog.get(REGION, "tbl").unwrap();
+        let txn = db.store.read().unwrap();
+        assert_eq!(
+            crate::dynamodb::catalog::table_size(&txn, meta.id).unwrap(),
+            0
+        );
+    }
+}
