@@ -39,6 +39,18 @@ impl SideEffects {
     }
 }
 
+/// A write a closure is about to make, for [`TableWriter::first_over_collection_limit`].
+pub enum PlannedWrite<'a> {
+    Put {
+        key: &'a [u8],
+        item: &'a Item,
+        stored: &'a [u8],
+    },
+    Delete {
+        key: &'a [u8],
+    },
+}
+
 /// One table opened for writing inside a write closure.
 pub struct TableWriter<'t> {
     txn: &'t Txn<'t>,
@@ -191,6 +203,59 @@ impl<'t> TableWriter<'t> {
     /// decoded without the rest of the item.
     fn decode_index_keys(&self, stored: &[u8]) -> Result<Item> {
         page::decode_attributes(StoredItem::parse(stored)?.json, &self.index_key_names)
+    }
+
+    /// For a closure writing several items: the position of the first of `writes` that
+    /// would take an item collection past the service's limit, counting the writes before
+    /// it (`put` alone sees only what was written before it, too late to write nothing).
+    /// `None` when they all fit, or when the table has no local indexes. The writes are to
+    /// distinct keys.
+    pub fn first_over_collection_limit(
+        &self,
+        writes: &[PlannedWrite<'_>],
+    ) -> Result<Option<usize>> {
+        if self.collections.is_none() {
+            return Ok(None);
+        }
+        let mut sizes: Vec<(Vec<u8>, u64)> = Vec::new();
+        for (position, write) in writes.iter().enumerate() {
+            let (key, new) = match write {
+                PlannedWrite::Put { key, item, stored } => (*key, Some((*item, *stored))),
+                PlannedWrite::Delete { key } => (*key, None),
+            };
+            let old = self.get(key)?.map(|bytes| -> Result<_> {
+                let old = item::decode_stored(&bytes)?;
+                let size =
+                    collections::bytes_of(&self.meta, &old, &bytes, item::stored_size(&bytes)?)?;
+                Ok((old, size))
+            });
+            let old = old.transpose()?;
+            let counter = match (new, &old) {
+                (Some((item, _)), _) => collections::counter_key(&self.meta, item)?,
+                (None, Some((old, _))) => collections::counter_key(&self.meta, old)?,
+                (None, None) => continue,
+            };
+            let current = match sizes.iter().position(|(c, _)| *c == counter) {
+                Some(i) => i,
+                None => {
+                    sizes.push((counter.clone(), self.collection_size(&counter)?));
+                    sizes.len() - 1
+                }
+            };
+            let before = sizes[current].1;
+            let added = match new {
+                Some((item, stored)) => {
+                    collections::bytes_of(&self.meta, item, stored, item::stored_size(stored)?)?
+                }
+                None => 0,
+            };
+            let after = (before + added).saturating_sub(old.map_or(0, |(_, size)| size));
+            if after > collections::LIMIT_BYTES && after > before {
+                return Ok(Some(position));
+            }
+            sizes[current].1 = after;
+        }
+        Ok(None)
     }
 
     /// The size `item`'s collection will have once `item` replaces what is stored under
@@ -369,5 +434,51 @@ mod tests {
         .stored_key()
         .unwrap();
         assert!(item::get_stored(&txn, &meta, &key).unwrap().is_none());
+        drop(txn);
+
+        // Several writes are counted together: each fits alone, both do not.
+        let meta = Arc::clone(&meta);
+        let first_over = db
+            .store
+            .write(move |txn| -> Result<Option<usize>> {
+                let items: Vec<(Item, Vec<u8>, Vec<u8>)> = ["3", "4"]
+                    .iter()
+                    .map(|sk| {
+                        let it = item(&format!(
+                            r#"{{"pk":{{"S":"b"}},"sk":{{"S":"{sk}"}},"l":{{"S":"x"}}}}"#
+                        ));
+                        let key = item::key_of_item(&meta.key_schema, &it)
+                            .unwrap()
+                            .stored_key()
+                            .unwrap();
+                        let stored = item::encode_stored(&it, size::item_size(&it));
+                        (it, key, stored)
+                    })
+                    .collect();
+                let one = collections::bytes_of(
+                    &meta,
+                    &items[0].0,
+                    &items[0].2,
+                    item::stored_size(&items[0].2)?,
+                )?;
+                let counter = collections::counter_key(&meta, &items[0].0)?;
+                txn.open(DYNAMODB_COLLECTIONS)?.insert(
+                    counter.as_slice(),
+                    (collections::LIMIT_BYTES - one - 1)
+                        .to_le_bytes()
+                        .as_slice(),
+                )?;
+                let table = TableWriter::open(txn, &meta)?;
+                let planned: Vec<PlannedWrite<'_>> = items
+                    .iter()
+                    .map(|(item, key, stored)| PlannedWrite::Put { key, item, stored })
+                    .collect();
+                assert_eq!(table.first_over_collection_limit(&planned[..1])?, None);
+                table.first_over_collection_limit(&planned)
+            })
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(first_over, Some(1));
     }
 }

@@ -31,8 +31,9 @@ use super::super::capacity::{self, Tally};
 use super::super::catalog::TableMeta;
 use super::super::error::{DynamoError, Result};
 use super::super::index;
+use super::super::index::collections;
 use super::super::item::{self, Violations};
-use super::super::table_writer::TableWriter;
+use super::super::table_writer::{PlannedWrite, TableWriter};
 use super::super::types::item::{BatchWriteItemInput, BatchWriteItemOutput, ItemCollectionMetrics};
 use super::super::value::Item;
 
@@ -172,14 +173,28 @@ pub async fn batch_write_item(
         .store
         .write(
             move |txn| -> Result<(Tally, BTreeMap<String, Vec<ItemCollectionMetrics>>)> {
-                // Every table is checked before anything is written.
-                for (meta, _) in &batch {
-                    item::ensure_live(txn, meta)?;
+                // Every table, and every item collection a write grows, is checked before
+                // anything is written.
+                let mut tables = Vec::with_capacity(batch.len());
+                for (meta, writes) in &batch {
+                    let table = TableWriter::open(txn, meta)?;
+                    let planned: Vec<PlannedWrite<'_>> = writes
+                        .iter()
+                        .map(|write| match write {
+                            Write::Put(key, item, stored, _) => {
+                                PlannedWrite::Put { key, item, stored }
+                            }
+                            Write::Delete(key) => PlannedWrite::Delete { key },
+                        })
+                        .collect();
+                    if table.first_over_collection_limit(&planned)?.is_some() {
+                        return Err(collections::limit_exceeded());
+                    }
+                    tables.push(table);
                 }
                 let mut tally = Tally::new();
-                let mut collections = BTreeMap::new();
-                for (meta, writes) in &batch {
-                    let mut table = TableWriter::open(txn, meta)?;
+                let mut metrics = BTreeMap::new();
+                for ((meta, writes), mut table) in batch.iter().zip(tables) {
                     for write in writes {
                         let (old, new) = match write {
                             Write::Put(key, item, stored, size) => {
@@ -196,10 +211,10 @@ pub async fn batch_write_item(
                     let side = table.side_effects();
                     tally.charge_all(&meta.name, &side.index_charge);
                     if !side.collections.is_empty() {
-                        collections.insert(meta.name.clone(), side.collections);
+                        metrics.insert(meta.name.clone(), side.collections);
                     }
                 }
-                Ok((tally, collections))
+                Ok((tally, metrics))
             },
         )
         .await??;

@@ -51,7 +51,7 @@ use super::error::{DynamoError, ErrorCode, Result};
 use super::expr::{Condition, UpdateExpression};
 use super::index::entries::{self, Origin};
 use super::item;
-use super::table_writer::TableWriter;
+use super::table_writer::{PlannedWrite, TableWriter};
 use super::types::item::ItemCollectionMetrics;
 use super::types::transaction::CancellationReason;
 use super::value::{AttributeValue, Item};
@@ -315,6 +315,14 @@ pub async fn write_transaction(
             if reasons.iter().any(|r| r.code != "None") {
                 return Err(cancelled(&reasons));
             }
+            if let Some(position) = collection_overflow(&writers, &plans)? {
+                reasons[position] = CancellationReason {
+                    code: "ItemCollectionSizeLimitExceeded",
+                    item: None,
+                    message: Some("Collection size exceeded.".to_owned()),
+                };
+                return Err(cancelled(&reasons));
+            }
 
             // Every check passed: only now does anything get written.
             let mut units = vec![0.0; tables.len()];
@@ -390,6 +398,36 @@ enum Plan {
     Check {
         old_size: Option<usize>,
     },
+}
+
+/// The position (among all actions) of the first planned write that would take an item
+/// collection past its limit, counting the transaction's writes to each table in order.
+fn collection_overflow(
+    writers: &[TableWriter<'_>],
+    plans: &[(usize, Plan)],
+) -> Result<Option<usize>> {
+    for (table, writer) in writers.iter().enumerate() {
+        let mut positions = Vec::new();
+        let mut writes = Vec::new();
+        for (position, (plan_table, plan)) in plans.iter().enumerate() {
+            if *plan_table != table {
+                continue;
+            }
+            let write = match plan {
+                Plan::Put {
+                    key, item, stored, ..
+                } => PlannedWrite::Put { key, item, stored },
+                Plan::Delete { key, .. } => PlannedWrite::Delete { key },
+                Plan::Check { .. } => continue,
+            };
+            positions.push(position);
+            writes.push(write);
+        }
+        if let Some(i) = writer.first_over_collection_limit(&writes)? {
+            return Ok(Some(positions[i]));
+        }
+    }
+    Ok(None)
 }
 
 /// Reads `action`'s item, evaluates its condition and, for an update, computes and checks
