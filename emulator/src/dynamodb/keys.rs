@@ -664,6 +664,51 @@ mod tests {
         values_of_one_type(2).prop_map(|v| (v[0].clone(), v[1].clone()))
     }
 
+    /// Checks that the range of each sort-key condition on `values[2]` (and BETWEEN
+    /// `values[2]` and `values[3]`) holds exactly the keys (`key_of` a sort key value) whose
+    /// sort key satisfies it, and that the whole partition holds them all.
+    fn check_ranges(
+        values: &[AttributeValue],
+        key_of: impl Fn(&AttributeValue) -> Vec<u8>,
+        range_of: impl Fn(Option<SortKeyCondition<'_>>) -> KeyRange,
+    ) -> Result<(), TestCaseError> {
+        let (lo, hi) = (&values[2], &values[3]);
+        for key_sk in values {
+            let key = key_of(key_sk);
+            let c = service_cmp(key_sk, lo);
+            let checks = [
+                (SortKeyCondition::Eq(lo), c == Ordering::Equal),
+                (SortKeyCondition::Lt(lo), c == Ordering::Less),
+                (SortKeyCondition::Le(lo), c != Ordering::Greater),
+                (SortKeyCondition::Gt(lo), c == Ordering::Greater),
+                (SortKeyCondition::Ge(lo), c != Ordering::Less),
+                (
+                    SortKeyCondition::Between(lo, hi),
+                    c != Ordering::Less && service_cmp(key_sk, hi) != Ordering::Greater,
+                ),
+            ];
+            for (condition, expected) in checks {
+                prop_assert_eq!(
+                    range_of(Some(condition)).contains(&key),
+                    expected,
+                    "{:?}",
+                    condition
+                );
+            }
+            let begins = match (key_sk, lo) {
+                (AttributeValue::S(k), AttributeValue::S(p)) => Some(k.starts_with(p.as_str())),
+                (AttributeValue::B(k), AttributeValue::B(p)) => Some(k.starts_with(p)),
+                _ => None,
+            };
+            if let Some(expected) = begins {
+                let range = range_of(Some(SortKeyCondition::BeginsWith(lo)));
+                prop_assert_eq!(range.contains(&key), expected);
+            }
+            prop_assert!(range_of(None).contains(&key));
+        }
+        Ok(())
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(1000))]
 
@@ -710,38 +755,16 @@ mod tests {
             pk in any_key_value(),
             values in values_of_one_type(4),
         ) {
-            let (x, y, lo, hi) = (&values[0], &values[1], &values[2], &values[3]);
-            for key_sk in [x, y, lo, hi] {
-                let key = item_key(&pk, Some(key_sk)).unwrap();
-                let c = service_cmp(key_sk, lo);
-                let checks = [
-                    (SortKeyCondition::Eq(lo), c == Ordering::Equal),
-                    (SortKeyCondition::Lt(lo), c == Ordering::Less),
-                    (SortKeyCondition::Le(lo), c != Ordering::Greater),
-                    (SortKeyCondition::Gt(lo), c == Ordering::Greater),
-                    (SortKeyCondition::Ge(lo), c != Ordering::Less),
-                    (
-                        SortKeyCondition::Between(lo, hi),
-                        c != Ordering::Less && service_cmp(key_sk, hi) != Ordering::Greater,
-                    ),
-                ];
-                for (condition, expected) in checks {
-                    let range = query_range(&pk, Some(condition)).unwrap();
-                    prop_assert_eq!(range.contains(&key), expected, "{:?}", condition);
-                }
-                let begins = match (key_sk, lo) {
-                    (AttributeValue::S(k), AttributeValue::S(p)) => Some(k.starts_with(p.as_str())),
-                    (AttributeValue::B(k), AttributeValue::B(p)) => Some(k.starts_with(p)),
-                    _ => None,
-                };
-                if let Some(expected) = begins {
-                    let range = query_range(&pk, Some(SortKeyCondition::BeginsWith(lo))).unwrap();
-                    prop_assert_eq!(range.contains(&key), expected);
-                }
-                // No condition escapes the partition.
+            check_ranges(
+                &values,
+                |sk| item_key(&pk, Some(sk)).unwrap(),
+                |condition| query_range(&pk, condition).unwrap(),
+            )?;
+            // No condition escapes the partition.
+            for key_sk in &values {
                 let other = item_key(&s("another partition"), Some(key_sk)).unwrap();
                 if pk != s("another partition") {
-                    for condition in [SortKeyCondition::Lt(lo), SortKeyCondition::Gt(lo)] {
+                    for condition in [SortKeyCondition::Lt(&values[2]), SortKeyCondition::Gt(&values[2])] {
                         prop_assert!(!query_range(&pk, Some(condition)).unwrap().contains(&other));
                     }
                 }
@@ -769,37 +792,11 @@ mod tests {
             values in values_of_one_type(4),
             item_key in proptest::collection::vec(any::<u8>(), 0..8),
         ) {
-            let (x, y, lo, hi) = (&values[0], &values[1], &values[2], &values[3]);
-            for entry_sk in [x, y, lo, hi] {
-                let entry = index_entry_key(&pk, Some(entry_sk), &item_key).unwrap();
-                let c = service_cmp(entry_sk, lo);
-                let checks = [
-                    (SortKeyCondition::Eq(lo), c == Ordering::Equal),
-                    (SortKeyCondition::Lt(lo), c == Ordering::Less),
-                    (SortKeyCondition::Le(lo), c != Ordering::Greater),
-                    (SortKeyCondition::Gt(lo), c == Ordering::Greater),
-                    (SortKeyCondition::Ge(lo), c != Ordering::Less),
-                    (
-                        SortKeyCondition::Between(lo, hi),
-                        c != Ordering::Less && service_cmp(entry_sk, hi) != Ordering::Greater,
-                    ),
-                ];
-                for (condition, expected) in checks {
-                    let range = index_query_range(&pk, Some(condition)).unwrap();
-                    prop_assert_eq!(range.contains(&entry), expected, "{:?}", condition);
-                }
-                let begins = match (entry_sk, lo) {
-                    (AttributeValue::S(k), AttributeValue::S(p)) => Some(k.starts_with(p.as_str())),
-                    (AttributeValue::B(k), AttributeValue::B(p)) => Some(k.starts_with(p)),
-                    _ => None,
-                };
-                if let Some(expected) = begins {
-                    let range =
-                        index_query_range(&pk, Some(SortKeyCondition::BeginsWith(lo))).unwrap();
-                    prop_assert_eq!(range.contains(&entry), expected);
-                }
-                prop_assert!(index_query_range(&pk, None).unwrap().contains(&entry));
-            }
+            check_ranges(
+                &values,
+                |sk| index_entry_key(&pk, Some(sk), &item_key).unwrap(),
+                |condition| index_query_range(&pk, condition).unwrap(),
+            )?;
         }
 
         #[test]

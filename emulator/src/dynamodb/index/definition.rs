@@ -4,7 +4,7 @@
 
 use crate::dynamodb::catalog::{IndexKind, IndexMeta, KeyAttribute, KeySchema, Projection};
 use crate::dynamodb::error::{DynamoError, Result};
-use crate::dynamodb::ops::create_table::{Violations, check_capacity};
+use crate::dynamodb::ops::create_table::{Violations, check_capacity, check_key_elements};
 use crate::dynamodb::types::table::{KeySchemaElement, SecondaryIndex};
 
 /// At most this many global secondary indexes per table.
@@ -177,31 +177,9 @@ pub fn build_one(
         .iter()
         .map(|e| e.attribute_name.as_deref().unwrap_or_default())
         .collect();
+    let definitions: Vec<&str> = table.definitions.iter().map(|d| d.name.as_str()).collect();
+    check_key_elements(elements, &definitions)?;
     let defined = |key: &str| table.definitions.iter().find(|d| d.name == key);
-    if keys.iter().any(|k| defined(k).is_none()) {
-        let definitions: Vec<&str> = table.definitions.iter().map(|d| d.name.as_str()).collect();
-        return Err(invalid(format!(
-            "Some index key attributes are not defined in AttributeDefinitions. Keys: [{}], \
-             AttributeDefinitions: [{}]",
-            keys.join(", "),
-            definitions.join(", ")
-        )));
-    }
-    if keys.len() == 2 && keys[0] == keys[1] {
-        return Err(DynamoError::validation(
-            "Both the Hash Key and the Range Key element in the KeySchema have the same name",
-        ));
-    }
-    if elements[0].key_type.as_deref() != Some("HASH") {
-        return Err(DynamoError::validation(
-            "Invalid KeySchema: The first KeySchemaElement is not a HASH key type",
-        ));
-    }
-    if elements.len() == 2 && elements[1].key_type.as_deref() != Some("RANGE") {
-        return Err(DynamoError::validation(
-            "Invalid KeySchema: The second KeySchemaElement is not a RANGE key type",
-        ));
-    }
     if kind == IndexKind::Local {
         if keys.len() != 2 {
             return Err(invalid(format!(

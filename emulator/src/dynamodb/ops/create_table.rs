@@ -450,29 +450,7 @@ fn check_keys(
             "Invalid KeySchema: Some index key attribute have no definition",
         ));
     }
-    if keys.iter().any(|k| !defined.contains(k)) {
-        return Err(DynamoError::validation(format!(
-            "One or more parameter values were invalid: Some index key attributes are not \
-             defined in AttributeDefinitions. Keys: [{}], AttributeDefinitions: [{}]",
-            keys.join(", "),
-            defined.join(", ")
-        )));
-    }
-    if keys.len() == 2 && keys[0] == keys[1] {
-        return Err(DynamoError::validation(
-            "Both the Hash Key and the Range Key element in the KeySchema have the same name",
-        ));
-    }
-    if key_schema[0].key_type.as_deref() != Some("HASH") {
-        return Err(DynamoError::validation(
-            "Invalid KeySchema: The first KeySchemaElement is not a HASH key type",
-        ));
-    }
-    if key_schema.len() == 2 && key_schema[1].key_type.as_deref() != Some("RANGE") {
-        return Err(DynamoError::validation(
-            "Invalid KeySchema: The second KeySchemaElement is not a RANGE key type",
-        ));
-    }
+    check_key_elements(key_schema, &defined)?;
     for (i, name) in defined.iter().enumerate() {
         if defined[..i].contains(name) {
             return Err(DynamoError::validation(format!(
@@ -510,6 +488,40 @@ fn check_keys(
         sort: keys.get(1).map(|k| key(k)),
     };
     Ok((schema, attribute_definitions))
+}
+
+/// The checks a table's and an index's key schema share, in the service's order: every key
+/// attribute defined, two distinct names, HASH then RANGE. `elements` passed the member
+/// constraints (1 or 2 elements, names present).
+pub(crate) fn check_key_elements(elements: &[KeySchemaElement], defined: &[&str]) -> Result<()> {
+    let keys: Vec<&str> = elements
+        .iter()
+        .map(|e| e.attribute_name.as_deref().unwrap_or_default())
+        .collect();
+    if keys.iter().any(|k| !defined.contains(k)) {
+        return Err(DynamoError::validation(format!(
+            "One or more parameter values were invalid: Some index key attributes are not \
+             defined in AttributeDefinitions. Keys: [{}], AttributeDefinitions: [{}]",
+            keys.join(", "),
+            defined.join(", ")
+        )));
+    }
+    if keys.len() == 2 && keys[0] == keys[1] {
+        return Err(DynamoError::validation(
+            "Both the Hash Key and the Range Key element in the KeySchema have the same name",
+        ));
+    }
+    if elements[0].key_type.as_deref() != Some("HASH") {
+        return Err(DynamoError::validation(
+            "Invalid KeySchema: The first KeySchemaElement is not a HASH key type",
+        ));
+    }
+    if elements.len() == 2 && elements[1].key_type.as_deref() != Some("RANGE") {
+        return Err(DynamoError::validation(
+            "Invalid KeySchema: The second KeySchemaElement is not a RANGE key type",
+        ));
+    }
+    Ok(())
 }
 
 pub(crate) fn check_table_class(class: &str) -> Result<()> {
