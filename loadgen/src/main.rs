@@ -1,9 +1,15 @@
-//! `loadgen`: replays the seed's access patterns against the emulator or AWS.
-//!
-//! Scenario replay arrives with its own issue; today the binary starts the embedded
-//! emulator that runs will target by default, so the endpoint can be tried by hand.
+//! The `loadgen` command line.
 
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
+
+use loadgen::feature_serving::{FeatureServing, dynamodb_client};
+use loadgen::report::{self, TargetTable, exit};
+use loadgen::run::{self, Mode};
+use loadgen::scenario::{Scenario, parse_duration};
 
 #[derive(Parser)]
 #[command(name = "loadgen", version, about)]
@@ -14,20 +20,196 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Run a scenario: set up its data, replay its load, judge it against the target table.
+    Run(Box<RunArgs>),
     /// Start the embedded, in-memory emulator on an ephemeral loopback port and print its
     /// endpoint URL; stops on Ctrl-C.
     Embedded,
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
-    match Cli::parse().command {
-        Command::Embedded => {
-            let running = emulator::Emulator::start(emulator::Config::ephemeral()).await?;
-            println!("{}", running.endpoint_url());
-            tokio::signal::ctrl_c().await?;
-            running.shutdown().await;
+#[derive(clap::Args)]
+struct RunArgs {
+    /// The scenario file (e.g. scenarios/feature-serving.toml).
+    scenario: PathBuf,
+    /// A running DynamoDB-compatible endpoint (the emulator, DynamoDB Local...) instead of
+    /// the embedded emulator.
+    #[arg(long, env = "LOADGEN_ENDPOINT_URL")]
+    endpoint_url: Option<String>,
+    /// The region requests are signed for.
+    #[arg(long, default_value = "us-east-1")]
+    region: String,
+    /// Fixes key choice, arrivals and data (overrides the scenario's).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Overrides the scenario's measured duration (e.g. 30s, 2m).
+    #[arg(long, value_parser = parse_duration)]
+    duration: Option<Duration>,
+    /// Overrides the scenario's warm-up.
+    #[arg(long, value_parser = parse_duration)]
+    warmup: Option<Duration>,
+    /// Overrides the scenario's arrival rate (operations per second).
+    #[arg(long)]
+    rate: Option<f64>,
+    /// Open loop: operations later than this are dropped and counted, not sent.
+    #[arg(long, default_value = "1s", value_parser = parse_duration)]
+    max_lag: Duration,
+    /// Open loop: the most operations in flight at once.
+    #[arg(long, default_value_t = 512)]
+    max_in_flight: usize,
+    /// Closed loop (peak-rate search): workers send back to back, no schedule.
+    #[arg(long)]
+    closed: bool,
+    /// Closed loop: the number of workers.
+    #[arg(long, default_value_t = 32)]
+    concurrency: usize,
+    /// The target table.
+    #[arg(long, default_value = "scenarios/targets.toml")]
+    targets: PathBuf,
+    /// The run directory (default results/<UTC date>_loadgen-<scenario>).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Skip loading the scenario's data (it is already there from an earlier run).
+    #[arg(long)]
+    no_setup: bool,
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime starts");
+    let code = match cli.command {
+        Command::Embedded => runtime.block_on(embedded()).map(|()| exit::PASSED),
+        Command::Run(args) => runtime.block_on(run_scenario(*args)),
+    };
+    match code {
+        Ok(code) => std::process::exit(code),
+        Err(e) => {
+            eprintln!("loadgen: {e:#}");
+            std::process::exit(exit::BAD_CONFIGURATION);
         }
     }
+}
+
+async fn embedded() -> Result<()> {
+    let running = emulator::Emulator::start(emulator::Config::ephemeral()).await?;
+    println!("{}", running.endpoint_url());
+    tokio::signal::ctrl_c().await?;
+    running.shutdown().await;
     Ok(())
+}
+
+async fn run_scenario(args: RunArgs) -> Result<i32> {
+    let mut scenario = match Scenario::load(&args.scenario) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("loadgen: invalid scenario: {e}");
+            return Ok(exit::BAD_CONFIGURATION);
+        }
+    };
+    if let Some(seed) = args.seed {
+        scenario.seed = seed;
+    }
+    if let Some(duration) = args.duration {
+        scenario.duration = duration;
+    }
+    if let Some(warmup) = args.warmup {
+        scenario.warmup = warmup;
+    }
+    if let Some(rate) = args.rate {
+        scenario.arrival = match scenario.arrival {
+            loadgen::scenario::Arrival::Constant { .. } => {
+                loadgen::scenario::Arrival::Constant { rate }
+            }
+            loadgen::scenario::Arrival::Poisson { .. } => {
+                loadgen::scenario::Arrival::Poisson { rate }
+            }
+        };
+    }
+    let table = TargetTable::load(&args.targets)?;
+
+    let (endpoint, embedded, target_name) = match &args.endpoint_url {
+        Some(url) => (url.clone(), None, url.clone()),
+        None => {
+            let running = emulator::Emulator::start(emulator::Config::ephemeral()).await?;
+            let url = running.endpoint_url();
+            (
+                url,
+                Some(running),
+                "embedded emulator (in memory)".to_owned(),
+            )
+        }
+    };
+    let workload = FeatureServing::new(
+        dynamodb_client(&endpoint, &args.region),
+        scenario.setup.clone(),
+    );
+    if !args.no_setup {
+        eprintln!(
+            "loadgen: loading {} users × {} features into {}",
+            scenario.setup.users, scenario.setup.features_per_user, scenario.setup.table
+        );
+        workload
+            .set_up(64)
+            .await
+            .context("setting up the scenario's data")?;
+    }
+    let mode = if args.closed {
+        Mode::Closed {
+            concurrency: args.concurrency,
+        }
+    } else {
+        Mode::Open {
+            max_lag: args.max_lag,
+            max_in_flight: args.max_in_flight,
+        }
+    };
+    eprintln!(
+        "loadgen: {} for {:?} after {:?} of warm-up",
+        scenario.name, scenario.duration, scenario.warmup
+    );
+    let result = run::run(workload, &scenario, mode).await;
+    if let Some(running) = embedded {
+        running.shutdown().await;
+    }
+    let summary = report::judge(&scenario, &target_name, &table, &result)?;
+    print!("{}", report::render(&summary));
+    let dir = args.out.unwrap_or_else(|| default_out(&scenario.name));
+    report::write(&summary, &dir)?;
+    eprintln!(
+        "loadgen: summary written to {}",
+        dir.join("summary.json").display()
+    );
+    Ok(summary.exit_code)
+}
+
+fn default_out(scenario: &str) -> PathBuf {
+    let days = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() / 86_400);
+    Path::new("results").join(format!("{}_loadgen-{scenario}", civil_date(days as i64)))
+}
+
+/// `YYYY-MM-DD` of a day count since 1970-01-01 (proleptic Gregorian calendar).
+fn civil_date(days: i64) -> String {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::civil_date;
+
+    #[test]
+    fn civil_dates() {
+        assert_eq!(civil_date(0), "1970-01-01");
+        assert_eq!(civil_date(20_416), "2025-11-24");
+        assert_eq!(civil_date(11_016), "2000-02-29");
+    }
 }

@@ -1,0 +1,271 @@
+//! The real-time feature-serving pattern on DynamoDB: the seed's `ml-features` table (user_id,
+//! feature_name), loaded with `users` × `features_per_user` items, and the reads and writes a
+//! model server and a feature pipeline make against it.
+
+use std::collections::HashMap;
+
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use aws_credential_types::Credentials;
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::config::retry::RetryConfig;
+use aws_sdk_dynamodb::config::timeout::TimeoutConfig;
+use aws_sdk_dynamodb::config::{BehaviorVersion, Region};
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType, KeysAndAttributes,
+    PutRequest, ScalarAttributeType, WriteRequest,
+};
+
+use crate::scenario::{FeatureTable, Operation};
+
+/// The feature table's shape and the client that reaches it.
+#[derive(Clone)]
+pub struct FeatureServing {
+    client: Client,
+    table: FeatureTable,
+    value: String,
+}
+
+pub fn user_id(index: u64) -> String {
+    format!("user-{index:08}")
+}
+
+pub fn feature_name(index: u64) -> String {
+    format!("feature-{index:03}")
+}
+
+impl FeatureServing {
+    pub fn new(client: Client, table: FeatureTable) -> FeatureServing {
+        let value = "v".repeat(table.value_bytes);
+        FeatureServing {
+            client,
+            table,
+            value,
+        }
+    }
+
+    /// Creates the table (dropping an earlier one of the name) and loads every item, 25 at a
+    /// time with `concurrency` batches in flight.
+    pub async fn set_up(&self, concurrency: usize) -> Result<()> {
+        let name = &self.table.table;
+        if self
+            .client
+            .describe_table()
+            .table_name(name)
+            .send()
+            .await
+            .is_ok()
+        {
+            self.client
+                .delete_table()
+                .table_name(name)
+                .send()
+                .await
+                .context("deleting the earlier table")?;
+        }
+        self.client
+            .create_table()
+            .table_name(name)
+            .billing_mode(BillingMode::PayPerRequest)
+            .attribute_definitions(definition("user_id"))
+            .attribute_definitions(definition("feature_name"))
+            .key_schema(key("user_id", KeyType::Hash))
+            .key_schema(key("feature_name", KeyType::Range))
+            .send()
+            .await
+            .context("creating the feature table")?;
+        wait_active(&self.client, name).await?;
+
+        let items: Vec<(u64, u64)> = (0..self.table.users)
+            .flat_map(|u| (0..self.table.features_per_user).map(move |f| (u, f)))
+            .collect();
+        let mut batches = items.chunks(25).map(<[(u64, u64)]>::to_vec);
+        let mut in_flight = tokio::task::JoinSet::new();
+        loop {
+            while in_flight.len() < concurrency.max(1) {
+                let Some(batch) = batches.next() else { break };
+                let this = self.clone();
+                in_flight.spawn(async move { this.write_batch(&batch).await });
+            }
+            match in_flight.join_next().await {
+                Some(done) => done.context("a loading task panicked")??,
+                None => return Ok(()),
+            }
+        }
+    }
+
+    async fn write_batch(&self, batch: &[(u64, u64)]) -> Result<()> {
+        let mut requests: Vec<WriteRequest> = batch
+            .iter()
+            .map(|&(u, f)| {
+                WriteRequest::builder()
+                    .put_request(
+                        PutRequest::builder()
+                            .set_item(Some(self.item(u, f, 0)))
+                            .build()
+                            .expect("an item is set"),
+                    )
+                    .build()
+            })
+            .collect();
+        while !requests.is_empty() {
+            let out = self
+                .client
+                .batch_write_item()
+                .request_items(&self.table.table, requests)
+                .send()
+                .await
+                .context("loading items")?;
+            requests = out
+                .unprocessed_items
+                .and_then(|mut m| m.remove(&self.table.table))
+                .unwrap_or_default();
+        }
+        Ok(())
+    }
+
+    fn item(&self, user: u64, feature: u64, version: u64) -> HashMap<String, AttributeValue> {
+        HashMap::from([
+            ("user_id".to_owned(), AttributeValue::S(user_id(user))),
+            (
+                "feature_name".to_owned(),
+                AttributeValue::S(feature_name(feature)),
+            ),
+            ("value".to_owned(), AttributeValue::S(self.value.clone())),
+            ("version".to_owned(), AttributeValue::N(version.to_string())),
+        ])
+    }
+
+    fn key(&self, user: u64, feature: u64) -> HashMap<String, AttributeValue> {
+        HashMap::from([
+            ("user_id".to_owned(), AttributeValue::S(user_id(user))),
+            (
+                "feature_name".to_owned(),
+                AttributeValue::S(feature_name(feature)),
+            ),
+        ])
+    }
+
+    /// Runs one operation on `users` (one user, or a batch's) and `feature`.
+    pub async fn execute(&self, operation: Operation, users: &[u64], feature: u64) -> Result<()> {
+        let table = &self.table.table;
+        let user = users[0];
+        match operation {
+            Operation::GetItem => {
+                self.client
+                    .get_item()
+                    .table_name(table)
+                    .set_key(Some(self.key(user, feature)))
+                    .send()
+                    .await?;
+            }
+            Operation::Query => {
+                self.client
+                    .query()
+                    .table_name(table)
+                    .key_condition_expression("user_id = :u")
+                    .expression_attribute_values(":u", AttributeValue::S(user_id(user)))
+                    .send()
+                    .await?;
+            }
+            Operation::BatchGetItem { .. } => {
+                let mut keys = KeysAndAttributes::builder();
+                let mut seen = std::collections::HashSet::new();
+                for &u in users {
+                    // BatchGetItem refuses duplicate keys; hot users repeat under skew.
+                    if seen.insert(u) {
+                        keys = keys.keys(self.key(u, feature));
+                    }
+                }
+                let mut pending = HashMap::from([(table.clone(), keys.build()?)]);
+                while !pending.is_empty() {
+                    let out = self
+                        .client
+                        .batch_get_item()
+                        .set_request_items(Some(pending))
+                        .send()
+                        .await?;
+                    pending = out.unprocessed_keys.unwrap_or_default();
+                }
+            }
+            Operation::PutItem => {
+                self.client
+                    .put_item()
+                    .table_name(table)
+                    .set_item(Some(self.item(user, feature, 1)))
+                    .send()
+                    .await?;
+            }
+            Operation::UpdateItem => {
+                self.client
+                    .update_item()
+                    .table_name(table)
+                    .set_key(Some(self.key(user, feature)))
+                    .update_expression("ADD version :one")
+                    .expression_attribute_values(":one", AttributeValue::N("1".into()))
+                    .send()
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
+    pub fn features_per_user(&self) -> u64 {
+        self.table.features_per_user
+    }
+}
+
+/// A DynamoDB client for `endpoint` over plain HTTP, with static credentials and without
+/// retries: a retry would hide a failure inside a longer latency.
+pub fn dynamodb_client(endpoint: &str, region: &str) -> aws_sdk_dynamodb::Client {
+    let http = aws_smithy_http_client::Builder::new().build_http();
+    let config = aws_sdk_dynamodb::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new(region.to_owned()))
+        .credentials_provider(Credentials::new(
+            "AKIDLOADGEN",
+            "secret",
+            None,
+            None,
+            "loadgen",
+        ))
+        .endpoint_url(endpoint)
+        .http_client(http)
+        .retry_config(RetryConfig::disabled())
+        .timeout_config(
+            TimeoutConfig::builder()
+                .operation_timeout(Duration::from_secs(30))
+                .build(),
+        )
+        .build();
+    aws_sdk_dynamodb::Client::from_conf(config)
+}
+
+fn definition(name: &str) -> AttributeDefinition {
+    AttributeDefinition::builder()
+        .attribute_name(name)
+        .attribute_type(ScalarAttributeType::S)
+        .build()
+        .expect("name and type are set")
+}
+
+fn key(name: &str, key_type: KeyType) -> KeySchemaElement {
+    KeySchemaElement::builder()
+        .attribute_name(name)
+        .key_type(key_type)
+        .build()
+        .expect("name and type are set")
+}
+
+async fn wait_active(client: &Client, table: &str) -> Result<()> {
+    for _ in 0..600 {
+        let described = client.describe_table().table_name(table).send().await?;
+        let status = described.table.and_then(|t| t.table_status);
+        if status == Some(aws_sdk_dynamodb::types::TableStatus::Active) {
+            return Ok(());
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    anyhow::bail!("table {table} did not become ACTIVE within 60 s")
+}

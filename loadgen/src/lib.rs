@@ -1,0 +1,18 @@
+//! `loadgen`: replays the access patterns of the seed document against the embedded
+//! emulator, a running endpoint, or any DynamoDB-compatible service, and judges the latency
+//! it measured against the seed's target table.
+//!
+//! - `scenario`: scenario files and their validation.
+//! - `keys`, `schedule`: key choice and the open-loop arrival schedule.
+//! - `feature_serving`: the feature-serving pattern on DynamoDB (set-up and operations).
+//! - `run`: the open-loop pacer and the closed-loop workers.
+//! - `recorder`: HdrHistograms per operation and outcome.
+//! - `report`: the target table, verdicts, the terminal report, `summary.json`, exit codes.
+
+pub mod feature_serving;
+pub mod keys;
+pub mod recorder;
+pub mod report;
+pub mod run;
+pub mod scenario;
+pub mod schedule;

@@ -1,0 +1,204 @@
+//! What a run measured: per operation and outcome, HdrHistograms (1 µs to 60 s, 3
+//! significant digits) of latency from the intended start, of service time from the actual
+//! send, and of schedule lag; plus the operations dropped for lagging and the samples beyond
+//! the histograms' range, counted apart rather than clamped.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use hdrhistogram::Histogram;
+
+/// The largest value the histograms hold, in microseconds.
+pub const MAX_MICROS: u64 = 60_000_000;
+
+/// How an operation ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Outcome {
+    Ok,
+    Error,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Ok => "ok",
+            Outcome::Error => "error",
+        }
+    }
+}
+
+/// The histograms of one operation and outcome.
+#[derive(Debug, Clone)]
+pub struct Series {
+    pub latency: Histogram<u64>,
+    pub service: Histogram<u64>,
+    pub lag: Histogram<u64>,
+    /// Samples longer than [`MAX_MICROS`].
+    pub beyond_range: u64,
+}
+
+impl Series {
+    fn new() -> Series {
+        let histogram =
+            || Histogram::new_with_bounds(1, MAX_MICROS, 3).expect("valid histogram bounds");
+        Series {
+            latency: histogram(),
+            service: histogram(),
+            lag: histogram(),
+            beyond_range: 0,
+        }
+    }
+
+    fn record(&mut self, latency: Duration, service: Duration, lag: Duration) {
+        let micros = |d: Duration| (d.as_micros() as u64).max(1);
+        if micros(latency) > MAX_MICROS {
+            self.beyond_range += 1;
+            return;
+        }
+        self.latency.record(micros(latency)).expect("within bounds");
+        self.service
+            .record(micros(service).min(MAX_MICROS))
+            .expect("within bounds");
+        self.lag
+            .record(micros(lag).min(MAX_MICROS))
+            .expect("within bounds");
+    }
+
+    fn merge(&mut self, other: &Series) {
+        self.latency.add(&other.latency).expect("same bounds");
+        self.service.add(&other.service).expect("same bounds");
+        self.lag.add(&other.lag).expect("same bounds");
+        self.beyond_range += other.beyond_range;
+    }
+
+    /// Every sample, in the histograms or beyond them.
+    pub fn count(&self) -> u64 {
+        self.latency.len() + self.beyond_range
+    }
+}
+
+/// All of a run's measurements.
+#[derive(Debug, Clone, Default)]
+pub struct Recorder {
+    pub series: BTreeMap<(String, Outcome), Series>,
+    /// Operations not sent because they were already later than `--max-lag`.
+    pub dropped: BTreeMap<String, u64>,
+    /// The first error each operation met, to show with the error count.
+    pub first_errors: BTreeMap<String, String>,
+}
+
+impl Recorder {
+    pub fn record(
+        &mut self,
+        operation: &str,
+        outcome: Outcome,
+        latency: Duration,
+        service: Duration,
+        lag: Duration,
+    ) {
+        self.series
+            .entry((operation.to_owned(), outcome))
+            .or_insert_with(Series::new)
+            .record(latency, service, lag);
+    }
+
+    pub fn note_error(&mut self, operation: &str, error: &anyhow::Error) {
+        self.first_errors
+            .entry(operation.to_owned())
+            .or_insert_with(|| format!("{error:#}"));
+    }
+
+    pub fn drop_late(&mut self, operation: &str) {
+        *self.dropped.entry(operation.to_owned()).or_default() += 1;
+    }
+
+    /// Adds another recorder's measurements (from another worker or machine).
+    pub fn merge(&mut self, other: &Recorder) {
+        for (key, series) in &other.series {
+            self.series
+                .entry(key.clone())
+                .or_insert_with(Series::new)
+                .merge(series);
+        }
+        for (operation, n) in &other.dropped {
+            *self.dropped.entry(operation.clone()).or_default() += n;
+        }
+        for (operation, error) in &other.first_errors {
+            self.first_errors
+                .entry(operation.clone())
+                .or_insert_with(|| error.clone());
+        }
+    }
+
+    /// The operations measured, in name order.
+    pub fn operations(&self) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .series
+            .keys()
+            .map(|(name, _)| name.clone())
+            .chain(self.dropped.keys().cloned())
+            .collect();
+        names.dedup();
+        names.sort();
+        names.dedup();
+        names
+    }
+
+    pub fn get(&self, operation: &str, outcome: Outcome) -> Option<&Series> {
+        self.series.get(&(operation.to_owned(), outcome))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn merging_adds_counts_and_keeps_percentiles() {
+        let mut a = Recorder::default();
+        let mut b = Recorder::default();
+        for i in 1..=100u64 {
+            let d = Duration::from_millis(i);
+            a.record("GetItem", Outcome::Ok, d, d, Duration::ZERO);
+        }
+        for i in 101..=200u64 {
+            let d = Duration::from_millis(i);
+            b.record("GetItem", Outcome::Ok, d, d, Duration::ZERO);
+        }
+        b.record(
+            "GetItem",
+            Outcome::Error,
+            Duration::from_millis(5),
+            Duration::from_millis(5),
+            Duration::ZERO,
+        );
+        b.drop_late("PutItem");
+        a.merge(&b);
+        let ok = a.get("GetItem", Outcome::Ok).unwrap();
+        assert_eq!(ok.count(), 200);
+        let p50 = ok.latency.value_at_quantile(0.5);
+        assert!((99_000..=101_000).contains(&p50), "{p50}");
+        assert_eq!(a.get("GetItem", Outcome::Error).unwrap().count(), 1);
+        assert_eq!(a.dropped["PutItem"], 1);
+        assert_eq!(a.operations(), ["GetItem", "PutItem"]);
+    }
+
+    #[test]
+    fn samples_beyond_the_range_are_counted_not_clamped() {
+        let mut r = Recorder::default();
+        let long = Duration::from_secs(61);
+        r.record("Query", Outcome::Ok, long, long, Duration::ZERO);
+        r.record(
+            "Query",
+            Outcome::Ok,
+            Duration::from_millis(1),
+            Duration::from_millis(1),
+            Duration::ZERO,
+        );
+        let s = r.get("Query", Outcome::Ok).unwrap();
+        assert_eq!(s.beyond_range, 1);
+        assert_eq!(s.latency.len(), 1);
+        assert_eq!(s.count(), 2);
+        assert!(s.latency.max() < 2_000);
+    }
+}
