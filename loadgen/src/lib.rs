@@ -8,7 +8,9 @@
 //! - `run`: the open-loop pacer and the closed-loop workers.
 //! - `recorder`: HdrHistograms per operation and outcome.
 //! - `report`: the target table, verdicts, the terminal report, `summary.json`, exit codes.
+//! - `distribution`: `.hgrm` percentile distributions and the HTML report.
 
+pub mod distribution;
 pub mod feature_serving;
 pub mod keys;
 pub mod recorder;

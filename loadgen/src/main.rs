@@ -6,6 +6,7 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 
+use loadgen::distribution;
 use loadgen::feature_serving::{FeatureServing, dynamodb_client};
 use loadgen::report::{self, TargetTable, exit};
 use loadgen::run::{self, Mode};
@@ -174,9 +175,10 @@ async fn run_scenario(args: RunArgs) -> Result<i32> {
     print!("{}", report::render(&summary));
     let dir = args.out.unwrap_or_else(|| default_out(&scenario.name));
     report::write(&summary, &dir)?;
+    distribution::write(&result.recorder, &summary, &dir)?;
     eprintln!(
-        "loadgen: summary written to {}",
-        dir.join("summary.json").display()
+        "loadgen: summary.json, report.html and one .hgrm per operation in {}",
+        dir.display()
     );
     Ok(summary.exit_code)
 }

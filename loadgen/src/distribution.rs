@@ -1,0 +1,235 @@
+//! Per-operation outputs beside `summary.json`: the HdrHistogram percentile distribution
+//! (`<operation>.hgrm`, the text format HdrHistogram's own plotters read) and `report.html`,
+//! a self-contained page (inline SVG, no network) plotting latency by percentile.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use hdrhistogram::Histogram;
+
+use crate::recorder::{Outcome, Recorder};
+use crate::report::Summary;
+
+/// The `.hgrm` text of `histogram` (microseconds), with values in milliseconds.
+pub fn hgrm(histogram: &Histogram<u64>) -> String {
+    let mut out = String::new();
+    out += "       Value     Percentile TotalCount 1/(1-Percentile)\n\n";
+    let total = histogram.len();
+    let mut count = 0u64;
+    for v in histogram.iter_quantiles(5) {
+        count += v.count_since_last_iteration();
+        let quantile = v.quantile_iterated_to();
+        let inverse = if quantile < 1.0 {
+            format!("{:14.2}", 1.0 / (1.0 - quantile))
+        } else {
+            String::new()
+        };
+        let _ = writeln!(
+            out,
+            "{:12.3} {:14.12} {:10} {}",
+            v.value_iterated_to() as f64 / 1000.0,
+            quantile,
+            count,
+            inverse
+        );
+    }
+    let _ = writeln!(
+        out,
+        "#[Mean    = {:12.3}, StdDeviation   = {:12.3}]",
+        histogram.mean() / 1000.0,
+        histogram.stdev() / 1000.0
+    );
+    let _ = writeln!(
+        out,
+        "#[Max     = {:12.3}, Total count    = {:12}]",
+        histogram.max() as f64 / 1000.0,
+        total
+    );
+    let _ = writeln!(
+        out,
+        "#[Buckets = {:12}, SubBuckets     = {:12}]",
+        histogram.buckets(),
+        histogram.distinct_values()
+    );
+    out
+}
+
+/// Writes `<operation>.hgrm` for every operation's successful requests, and `report.html`.
+pub fn write(recorder: &Recorder, summary: &Summary, dir: &Path) -> Result<()> {
+    let mut curves = Vec::new();
+    for name in recorder.operations() {
+        let Some(series) = recorder.get(&name, Outcome::Ok) else {
+            continue;
+        };
+        let path = dir.join(format!("{name}.hgrm"));
+        std::fs::write(&path, hgrm(&series.latency))
+            .with_context(|| format!("writing {}", path.display()))?;
+        curves.push((name, percentile_curve(&series.latency)));
+    }
+    let path = dir.join("report.html");
+    std::fs::write(&path, html(summary, &curves))
+        .with_context(|| format!("writing {}", path.display()))
+}
+
+/// (percentile as "nines", latency ms) points: x = -log10(1 - q), so 90% is 1, 99% is 2.
+fn percentile_curve(histogram: &Histogram<u64>) -> Vec<(f64, f64)> {
+    histogram
+        .iter_quantiles(5)
+        .map(|v| v.quantile_iterated_to())
+        .filter(|q| *q < 0.99999)
+        .map(|q| {
+            (
+                -(1.0 - q).log10(),
+                histogram.value_at_quantile(q) as f64 / 1000.0,
+            )
+        })
+        .collect()
+}
+
+const COLORS: [&str; 6] = [
+    "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b",
+];
+
+fn html(summary: &Summary, curves: &[(String, Vec<(f64, f64)>)]) -> String {
+    let (width, height, margin) = (720.0, 360.0, 50.0);
+    let max_x = curves
+        .iter()
+        .flat_map(|(_, c)| c.iter().map(|p| p.0))
+        .fold(2.0f64, f64::max)
+        .ceil();
+    let max_y = curves
+        .iter()
+        .flat_map(|(_, c)| c.iter().map(|p| p.1))
+        .fold(summary.service_targets.p99_ms, f64::max)
+        * 1.1;
+    let x = |v: f64| margin + v / max_x * (width - 2.0 * margin);
+    let y = |v: f64| height - margin - v / max_y * (height - 2.0 * margin);
+    let mut svg = format!(
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif" font-size="11">"#
+    );
+    let _ = write!(
+        svg,
+        r#"<line x1="{m}" y1="{b}" x2="{r}" y2="{b}" stroke="black"/><line x1="{m}" y1="{t}" x2="{m}" y2="{b}" stroke="black"/>"#,
+        m = margin,
+        b = height - margin,
+        r = width - margin,
+        t = margin
+    );
+    for nines in 0..=(max_x as u32) {
+        let label = match nines {
+            0 => "0%".to_owned(),
+            n => format!("{}%", 100.0 - 100.0 / 10f64.powi(n as i32)),
+        };
+        let _ = write!(
+            svg,
+            r#"<text x="{}" y="{}" text-anchor="middle">{label}</text>"#,
+            x(f64::from(nines)),
+            height - margin + 15.0
+        );
+    }
+    let target = summary.service_targets.p99_ms;
+    let _ = write!(
+        svg,
+        r##"<line x1="{}" y1="{ty}" x2="{}" y2="{ty}" stroke="#999" stroke-dasharray="4 3"/><text x="{}" y="{}">target {target} ms</text>"##,
+        margin,
+        width - margin,
+        width - margin - 80.0,
+        y(target) - 4.0,
+        ty = y(target)
+    );
+    let _ = write!(
+        svg,
+        r#"<text x="12" y="{}" transform="rotate(-90 12 {})">latency (ms)</text><text x="{}" y="{}" text-anchor="middle">percentile</text>"#,
+        height / 2.0,
+        height / 2.0,
+        width / 2.0,
+        height - 12.0
+    );
+    for (i, (name, curve)) in curves.iter().enumerate() {
+        let color = COLORS[i % COLORS.len()];
+        let points: Vec<String> = curve
+            .iter()
+            .map(|(px, py)| format!("{:.1},{:.1}", x(*px), y(*py)))
+            .collect();
+        let _ = write!(
+            svg,
+            r#"<polyline fill="none" stroke="{color}" stroke-width="1.5" points="{}"/><text x="{}" y="{}" fill="{color}">{name}</text>"#,
+            points.join(" "),
+            margin + 10.0,
+            margin + 14.0 * (i as f64 + 1.0)
+        );
+    }
+    svg += "</svg>";
+
+    let mut rows = String::new();
+    for op in &summary.operations {
+        let _ = write!(
+            rows,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{:.0}</td><td>{:.2}</td><td>{:.2}</td><td>{:.2}</td><td>{:.2}</td></tr>",
+            op.operation,
+            op.count,
+            op.errors,
+            op.throughput_per_s,
+            op.p50_ms,
+            op.p99_ms,
+            op.p999_ms,
+            op.max_ms
+        );
+    }
+    let mut verdicts = String::new();
+    for v in &summary.verdicts {
+        let mark = match v.met {
+            Some(true) => "✓",
+            Some(false) => "✗",
+            None => "?",
+        };
+        let _ = write!(
+            verdicts,
+            "<tr><td>{mark}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            v.target, v.threshold, v.measured
+        );
+    }
+    format!(
+        "<!doctype html><html><head><meta charset=\"utf-8\"><title>loadgen: {name}</title>\
+         <style>body{{font-family:sans-serif;margin:2em}}td,th{{padding:2px 10px;text-align:right}}\
+         td:first-child,th:first-child{{text-align:left}}</style></head><body>\
+         <h1>{name}</h1><p>{target} — {mode}; {measured:.0} s measured, {rate:.1} operations/s \
+         delivered.</p>{svg}<h2>Operations</h2><table><tr><th>operation</th><th>count</th>\
+         <th>errors</th><th>/s</th><th>p50 ms</th><th>p99 ms</th><th>p99.9 ms</th><th>max ms</th>\
+         </tr>{rows}</table><h2>Targets</h2><table>{verdicts}</table></body></html>\n",
+        name = summary.scenario,
+        target = summary.target,
+        mode = summary.mode,
+        measured = summary.measured_s,
+        rate = summary.delivered_rate_per_s,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hgrm_lists_percentiles_up_to_the_total() {
+        let mut h = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).unwrap();
+        for v in 1..=1000u64 {
+            h.record(v * 1000).unwrap();
+        }
+        let text = hgrm(&h);
+        let rows: Vec<&str> = text
+            .lines()
+            .filter(|l| !l.is_empty() && !l.starts_with('#') && !l.contains("Value"))
+            .collect();
+        let last: Vec<&str> = rows.last().unwrap().split_whitespace().collect();
+        assert_eq!(last[2], "1000", "the last row counts every value");
+        assert!((last[0].parse::<f64>().unwrap() - 1000.0).abs() < 1.0);
+        let median = rows
+            .iter()
+            .map(|r| r.split_whitespace().collect::<Vec<_>>())
+            .find(|r| r[1].parse::<f64>().unwrap() >= 0.5)
+            .unwrap();
+        assert!((median[0].parse::<f64>().unwrap() - 500.0).abs() < 1.0);
+        assert!(text.contains("Total count    =         1000"));
+    }
+}
