@@ -17,12 +17,15 @@ use aws_sdk_dynamodb::types::{
     PutRequest, ScalarAttributeType, WriteRequest,
 };
 
+use crate::raw_client::RawClient;
 use crate::scenario::{FeatureTable, Operation};
 
-/// The feature table's shape and the client that reaches it.
+/// The feature table's shape and the clients that reach it: the SDK's for setting up, and
+/// for the load the SDK's or the raw one.
 #[derive(Clone)]
 pub struct FeatureServing {
     client: Client,
+    raw: Option<RawClient>,
     table: FeatureTable,
     value: String,
 }
@@ -36,10 +39,12 @@ pub fn feature_name(index: u64) -> String {
 }
 
 impl FeatureServing {
-    pub fn new(client: Client, table: FeatureTable) -> FeatureServing {
+    /// Sends the load through the SDK `client`, or through `raw` when given.
+    pub fn new(client: Client, raw: Option<RawClient>, table: FeatureTable) -> FeatureServing {
         let value = "v".repeat(table.value_bytes);
         FeatureServing {
             client,
+            raw,
             table,
             value,
         }
@@ -149,6 +154,68 @@ impl FeatureServing {
 
     /// Runs one operation on `users` (one user, or a batch's) and `feature`.
     pub async fn execute(&self, operation: Operation, users: &[u64], feature: u64) -> Result<()> {
+        match &self.raw {
+            Some(raw) => self.execute_raw(raw, operation, users, feature).await,
+            None => self.execute_sdk(operation, users, feature).await,
+        }
+    }
+
+    async fn execute_raw(
+        &self,
+        raw: &RawClient,
+        operation: Operation,
+        users: &[u64],
+        feature: u64,
+    ) -> Result<()> {
+        let table = &self.table.table;
+        let key = |u: u64| {
+            format!(
+                r#"{{"user_id":{{"S":"{}"}},"feature_name":{{"S":"{}"}}}}"#,
+                user_id(u),
+                feature_name(feature)
+            )
+        };
+        let user = users[0];
+        let body = match operation {
+            Operation::GetItem => format!(r#"{{"TableName":"{table}","Key":{}}}"#, key(user)),
+            Operation::Query => format!(
+                r#"{{"TableName":"{table}","KeyConditionExpression":"user_id = :u","ExpressionAttributeValues":{{":u":{{"S":"{}"}}}}}}"#,
+                user_id(user)
+            ),
+            Operation::BatchGetItem { .. } => {
+                let mut seen = std::collections::HashSet::new();
+                let keys: Vec<String> = users
+                    .iter()
+                    .filter(|u| seen.insert(**u))
+                    .map(|u| key(*u))
+                    .collect();
+                format!(
+                    r#"{{"RequestItems":{{"{table}":{{"Keys":[{}]}}}}}}"#,
+                    keys.join(",")
+                )
+            }
+            Operation::PutItem => format!(
+                r#"{{"TableName":"{table}","Item":{{"user_id":{{"S":"{}"}},"feature_name":{{"S":"{}"}},"value":{{"S":"{}"}},"version":{{"N":"1"}}}}}}"#,
+                user_id(user),
+                feature_name(feature),
+                self.value
+            ),
+            Operation::UpdateItem => format!(
+                r#"{{"TableName":"{table}","Key":{},"UpdateExpression":"ADD version :one","ExpressionAttributeValues":{{":one":{{"N":"1"}}}}}}"#,
+                key(user)
+            ),
+        };
+        let answer = raw.call(operation.name(), body).await?;
+        // A non-empty UnprocessedKeys map: its first key follows the brace.
+        if matches!(operation, Operation::BatchGetItem { .. })
+            && find(&answer, br#""UnprocessedKeys":{""#).is_some()
+        {
+            anyhow::bail!("BatchGetItem left keys unprocessed (throttled)");
+        }
+        Ok(())
+    }
+
+    async fn execute_sdk(&self, operation: Operation, users: &[u64], feature: u64) -> Result<()> {
         let table = &self.table.table;
         let user = users[0];
         match operation {
@@ -240,6 +307,10 @@ pub fn dynamodb_client(endpoint: &str, region: &str) -> aws_sdk_dynamodb::Client
         )
         .build();
     aws_sdk_dynamodb::Client::from_conf(config)
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
 }
 
 fn definition(name: &str) -> AttributeDefinition {

@@ -5,6 +5,7 @@
 //! - `scenario`: scenario files and their validation.
 //! - `keys`, `schedule`: key choice and the open-loop arrival schedule.
 //! - `feature_serving`: the feature-serving pattern on DynamoDB (set-up and operations).
+//! - `raw_client`: the lean HTTP client for endpoints that do not verify signatures.
 //! - `run`: the open-loop pacer and the closed-loop workers.
 //! - `recorder`: HdrHistograms per operation and outcome.
 //! - `report`: the target table, verdicts, the terminal report, `summary.json`, exit codes.
@@ -13,6 +14,7 @@
 pub mod distribution;
 pub mod feature_serving;
 pub mod keys;
+pub mod raw_client;
 pub mod recorder;
 pub mod report;
 pub mod run;

@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 
 use loadgen::distribution;
 use loadgen::feature_serving::{FeatureServing, dynamodb_client};
+use loadgen::raw_client::RawClient;
 use loadgen::report::{self, TargetTable, exit};
 use loadgen::run::{self, Mode};
 use loadgen::scenario::{Scenario, parse_duration};
@@ -69,9 +70,20 @@ struct RunArgs {
     /// The run directory (default results/<UTC date>_loadgen-<scenario>).
     #[arg(long)]
     out: Option<PathBuf>,
+    /// How the load is sent: `raw` pre-built requests over pooled HTTP/1.1 connections (for
+    /// endpoints that do not verify signatures: the emulator, DynamoDB Local), or `sdk`, the
+    /// official aws-sdk-dynamodb client (signing every request; what real AWS needs).
+    #[arg(long, value_enum, default_value_t = ClientKind::Raw)]
+    client: ClientKind,
     /// Skip loading the scenario's data (it is already there from an earlier run).
     #[arg(long)]
     no_setup: bool,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum ClientKind {
+    Raw,
+    Sdk,
 }
 
 fn main() {
@@ -139,8 +151,13 @@ async fn run_scenario(args: RunArgs) -> Result<i32> {
             )
         }
     };
+    let raw = match args.client {
+        ClientKind::Raw => Some(RawClient::new(&endpoint, &args.region)?),
+        ClientKind::Sdk => None,
+    };
     let workload = FeatureServing::new(
         dynamodb_client(&endpoint, &args.region),
+        raw,
         scenario.setup.clone(),
     );
     if !args.no_setup {

@@ -7,6 +7,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use loadgen::feature_serving::{FeatureServing, dynamodb_client};
+use loadgen::raw_client::RawClient;
 use loadgen::recorder::Outcome;
 use loadgen::report::{self, TargetTable};
 use loadgen::run::{self, Mode};
@@ -44,8 +45,10 @@ async fn feature_serving_counts_match_what_the_emulator_saw() {
     let running = emulator::Emulator::start(emulator::Config::ephemeral())
         .await
         .unwrap();
+    let raw = RawClient::new(&running.endpoint_url(), "us-east-1").unwrap();
     let workload = FeatureServing::new(
         dynamodb_client(&running.endpoint_url(), "us-east-1"),
+        Some(raw),
         scenario.setup.clone(),
     );
     workload.set_up(8).await.unwrap();
