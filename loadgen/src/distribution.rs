@@ -1,12 +1,18 @@
 //! Per-operation outputs beside `summary.json`: the HdrHistogram percentile distribution
-//! (`<operation>.hgrm`, the text format HdrHistogram's own plotters read) and `report.html`,
-//! a self-contained page (inline SVG, no network) plotting latency by percentile.
+//! (`<operation>.hgrm`, the text format HdrHistogram's own plotters read), the interval log
+//! (`<operation>.hlog`: one histogram a second, HdrHistogram's compressed V2 log format), and
+//! `report.html`, a self-contained page (inline SVG, no network) plotting latency by
+//! percentile, and p99 latency and throughput over time.
 
 use std::fmt::Write as _;
 use std::path::Path;
 
+use std::time::{Duration, SystemTime};
+
 use anyhow::{Context, Result};
 use hdrhistogram::Histogram;
+use hdrhistogram::serialization::V2DeflateSerializer;
+use hdrhistogram::serialization::interval_log::IntervalLogWriterBuilder;
 
 use crate::recorder::{Outcome, Recorder};
 use crate::report::Summary;
@@ -55,8 +61,14 @@ pub fn hgrm(histogram: &Histogram<u64>) -> String {
     out
 }
 
-/// Writes `<operation>.hgrm` for every operation's successful requests, and `report.html`.
-pub fn write(recorder: &Recorder, summary: &Summary, dir: &Path) -> Result<()> {
+/// Writes `<operation>.hgrm` for every operation's successful requests, `<operation>.hlog`
+/// for every operation, and `report.html`.
+pub fn write(
+    recorder: &Recorder,
+    summary: &Summary,
+    measured_from: SystemTime,
+    dir: &Path,
+) -> Result<()> {
     let mut curves = Vec::new();
     for name in recorder.operations() {
         let Some(series) = recorder.get(&name, Outcome::Ok) else {
@@ -67,9 +79,79 @@ pub fn write(recorder: &Recorder, summary: &Summary, dir: &Path) -> Result<()> {
             .with_context(|| format!("writing {}", path.display()))?;
         curves.push((name, percentile_curve(&series.latency)));
     }
+    let mut p99_over_time = Vec::new();
+    let mut rate_over_time = Vec::new();
+    for (name, intervals) in &recorder.intervals {
+        let path = dir.join(format!("{name}.hlog"));
+        std::fs::write(&path, interval_log(intervals, measured_from)?)
+            .with_context(|| format!("writing {}", path.display()))?;
+        p99_over_time.push((
+            name.clone(),
+            intervals
+                .iter()
+                .enumerate()
+                .filter(|(_, h)| !h.is_empty())
+                .map(|(i, h)| (i as f64 + 0.5, h.value_at_quantile(0.99) as f64 / 1000.0))
+                .collect::<Vec<_>>(),
+        ));
+        rate_over_time.push((
+            name.clone(),
+            intervals
+                .iter()
+                .enumerate()
+                .map(|(i, h)| (i as f64 + 0.5, h.len() as f64))
+                .collect::<Vec<_>>(),
+        ));
+    }
+    let charts = [
+        chart(
+            &curves,
+            "percentile",
+            "latency (ms)",
+            Axis::Nines,
+            Some(summary.service_targets.p99_ms),
+        ),
+        chart(
+            &p99_over_time,
+            "second of the run",
+            "p99 latency (ms)",
+            Axis::Seconds,
+            Some(summary.service_targets.p99_ms),
+        ),
+        chart(
+            &rate_over_time,
+            "second of the run",
+            "operations per second",
+            Axis::Seconds,
+            None,
+        ),
+    ];
     let path = dir.join("report.html");
-    std::fs::write(&path, html(summary, &curves))
+    std::fs::write(&path, html(summary, &charts))
         .with_context(|| format!("writing {}", path.display()))
+}
+
+/// The interval log of one operation: a histogram a second, from `measured_from`.
+fn interval_log(intervals: &[Histogram<u64>], measured_from: SystemTime) -> Result<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut serializer = V2DeflateSerializer::new();
+    let mut log = IntervalLogWriterBuilder::new()
+        .with_start_time(measured_from)
+        .with_base_time(measured_from)
+        .with_max_value_divisor(1000.0)
+        .begin_log_with(&mut out, &mut serializer)
+        .context("starting an interval log")?;
+    for (second, histogram) in intervals.iter().enumerate() {
+        log.write_histogram(
+            histogram,
+            Duration::from_secs(second as u64),
+            Duration::from_secs(1),
+            None,
+        )
+        .map_err(|e| anyhow::anyhow!("writing an interval: {e:?}"))?;
+    }
+    drop(log);
+    Ok(out)
 }
 
 /// (percentile as "nines", latency ms) points: x = -log10(1 - q), so 90% is 1, 99% is 2.
@@ -91,17 +173,33 @@ const COLORS: [&str; 6] = [
     "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b",
 ];
 
-fn html(summary: &Summary, curves: &[(String, Vec<(f64, f64)>)]) -> String {
-    let (width, height, margin) = (720.0, 360.0, 50.0);
-    let max_x = curves
-        .iter()
-        .flat_map(|(_, c)| c.iter().map(|p| p.0))
-        .fold(2.0f64, f64::max)
+/// How a chart labels its x axis.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Axis {
+    /// Percentiles as nines: 1 is 90%, 2 is 99%.
+    Nines,
+    Seconds,
+}
+
+/// One SVG line chart of named series, with an optional dashed target line.
+fn chart(
+    series: &[(String, Vec<(f64, f64)>)],
+    x_label: &str,
+    y_label: &str,
+    axis: Axis,
+    target: Option<f64>,
+) -> String {
+    let (width, height, margin) = (720.0, 300.0, 50.0);
+    let points = series.iter().flat_map(|(_, c)| c.iter());
+    let max_x = points
+        .clone()
+        .map(|p| p.0)
+        .fold(if axis == Axis::Nines { 2.0 } else { 1.0 }, f64::max)
         .ceil();
-    let max_y = curves
-        .iter()
-        .flat_map(|(_, c)| c.iter().map(|p| p.1))
-        .fold(summary.service_targets.p99_ms, f64::max)
+    let max_y = points
+        .map(|p| p.1)
+        .fold(target.unwrap_or(0.0), f64::max)
+        .max(f64::MIN_POSITIVE)
         * 1.1;
     let x = |v: f64| margin + v / max_x * (width - 2.0 * margin);
     let y = |v: f64| height - margin - v / max_y * (height - 2.0 * margin);
@@ -116,37 +214,48 @@ fn html(summary: &Summary, curves: &[(String, Vec<(f64, f64)>)]) -> String {
         r = width - margin,
         t = margin
     );
-    for nines in 0..=(max_x as u32) {
-        let label = match nines {
-            0 => "0%".to_owned(),
-            n => format!("{}%", 100.0 - 100.0 / 10f64.powi(n as i32)),
+    let ticks = max_x as u32;
+    let step = (ticks / 10).max(1);
+    for tick in (0..=ticks).step_by(step as usize) {
+        let label = match (axis, tick) {
+            (Axis::Nines, 0) => "0%".to_owned(),
+            (Axis::Nines, n) => format!("{}%", 100.0 - 100.0 / 10f64.powi(n as i32)),
+            (Axis::Seconds, n) => n.to_string(),
         };
         let _ = write!(
             svg,
             r#"<text x="{}" y="{}" text-anchor="middle">{label}</text>"#,
-            x(f64::from(nines)),
+            x(f64::from(tick)),
             height - margin + 15.0
         );
     }
-    let target = summary.service_targets.p99_ms;
     let _ = write!(
         svg,
-        r##"<line x1="{}" y1="{ty}" x2="{}" y2="{ty}" stroke="#999" stroke-dasharray="4 3"/><text x="{}" y="{}">target {target} ms</text>"##,
-        margin,
-        width - margin,
-        width - margin - 80.0,
-        y(target) - 4.0,
-        ty = y(target)
+        r#"<text x="{}" y="{}" text-anchor="end">{:.1}</text>"#,
+        margin - 4.0,
+        margin + 4.0,
+        max_y
     );
+    if let Some(target) = target {
+        let _ = write!(
+            svg,
+            r##"<line x1="{}" y1="{ty}" x2="{}" y2="{ty}" stroke="#999" stroke-dasharray="4 3"/><text x="{}" y="{}">target {target} ms</text>"##,
+            margin,
+            width - margin,
+            width - margin - 80.0,
+            y(target) - 4.0,
+            ty = y(target)
+        );
+    }
     let _ = write!(
         svg,
-        r#"<text x="12" y="{}" transform="rotate(-90 12 {})">latency (ms)</text><text x="{}" y="{}" text-anchor="middle">percentile</text>"#,
+        r#"<text x="12" y="{}" transform="rotate(-90 12 {})" text-anchor="middle">{y_label}</text><text x="{}" y="{}" text-anchor="middle">{x_label}</text>"#,
         height / 2.0,
         height / 2.0,
         width / 2.0,
         height - 12.0
     );
-    for (i, (name, curve)) in curves.iter().enumerate() {
+    for (i, (name, curve)) in series.iter().enumerate() {
         let color = COLORS[i % COLORS.len()];
         let points: Vec<String> = curve
             .iter()
@@ -160,8 +269,11 @@ fn html(summary: &Summary, curves: &[(String, Vec<(f64, f64)>)]) -> String {
             margin + 14.0 * (i as f64 + 1.0)
         );
     }
-    svg += "</svg>";
+    svg + "</svg>"
+}
 
+fn html(summary: &Summary, charts: &[String]) -> String {
+    let svg = charts.join("\n");
     let mut rows = String::new();
     for op in &summary.operations {
         let _ = write!(
@@ -209,6 +321,31 @@ fn html(summary: &Summary, curves: &[(String, Vec<(f64, f64)>)]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn interval_logs_hold_one_histogram_a_second() {
+        use hdrhistogram::serialization::interval_log::{IntervalLogIterator, LogEntry};
+        let mut intervals = Vec::new();
+        for second in 1..=3u64 {
+            let mut h = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).unwrap();
+            for _ in 0..second * 10 {
+                h.record(second * 1000).unwrap();
+            }
+            intervals.push(h);
+        }
+        let log = interval_log(&intervals, SystemTime::UNIX_EPOCH).unwrap();
+        let text = String::from_utf8(log).unwrap();
+        let entries: Vec<(f64, f64)> = IntervalLogIterator::new(text.as_bytes())
+            .filter_map(|entry| match entry.unwrap() {
+                LogEntry::Interval(i) => Some((i.start_timestamp().as_secs_f64(), i.max())),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(entries.len(), 3);
+        assert_eq!(entries[2].0, 2.0);
+        // Maxima in milliseconds (the log's value divisor is 1000).
+        assert!((entries[2].1 - 3.0).abs() < 0.01, "{entries:?}");
+    }
 
     #[test]
     fn hgrm_lists_percentiles_up_to_the_total() {

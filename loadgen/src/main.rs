@@ -192,7 +192,7 @@ async fn run_scenario(args: RunArgs) -> Result<i32> {
     print!("{}", report::render(&summary));
     let dir = args.out.unwrap_or_else(|| default_out(&scenario.name));
     report::write(&summary, &dir)?;
-    distribution::write(&result.recorder, &summary, &dir)?;
+    distribution::write(&result.recorder, &summary, result.measured_from, &dir)?;
     eprintln!(
         "loadgen: summary.json, report.html and one .hgrm per operation in {}",
         dir.display()

@@ -37,14 +37,16 @@ pub struct Series {
     pub beyond_range: u64,
 }
 
+fn new_histogram() -> Histogram<u64> {
+    Histogram::new_with_bounds(1, MAX_MICROS, 3).expect("valid histogram bounds")
+}
+
 impl Series {
     fn new() -> Series {
-        let histogram =
-            || Histogram::new_with_bounds(1, MAX_MICROS, 3).expect("valid histogram bounds");
         Series {
-            latency: histogram(),
-            service: histogram(),
-            lag: histogram(),
+            latency: new_histogram(),
+            service: new_histogram(),
+            lag: new_histogram(),
             beyond_range: 0,
         }
     }
@@ -85,6 +87,9 @@ pub struct Recorder {
     pub dropped: BTreeMap<String, u64>,
     /// The first error each operation met, to show with the error count.
     pub first_errors: BTreeMap<String, String>,
+    /// Per operation, the latencies of every outcome by the second (of the measured window)
+    /// they completed in: the interval logs and the plots over time.
+    pub intervals: BTreeMap<String, Vec<Histogram<u64>>>,
 }
 
 impl Recorder {
@@ -100,6 +105,16 @@ impl Recorder {
             .entry((operation.to_owned(), outcome))
             .or_insert_with(Series::new)
             .record(latency, service, lag);
+    }
+
+    /// Adds a completed operation's latency to its second's interval histogram.
+    pub fn record_interval(&mut self, operation: &str, second: usize, latency: Duration) {
+        let intervals = self.intervals.entry(operation.to_owned()).or_default();
+        while intervals.len() <= second {
+            intervals.push(new_histogram());
+        }
+        let micros = (latency.as_micros() as u64).clamp(1, MAX_MICROS);
+        intervals[second].record(micros).expect("within bounds");
     }
 
     pub fn note_error(&mut self, operation: &str, error: &anyhow::Error) {
@@ -122,6 +137,15 @@ impl Recorder {
         }
         for (operation, n) in &other.dropped {
             *self.dropped.entry(operation.clone()).or_default() += n;
+        }
+        for (operation, theirs) in &other.intervals {
+            let ours = self.intervals.entry(operation.clone()).or_default();
+            while ours.len() < theirs.len() {
+                ours.push(new_histogram());
+            }
+            for (mine, other) in ours.iter_mut().zip(theirs) {
+                mine.add(other).expect("same bounds");
+            }
         }
         for (operation, error) in &other.first_errors {
             self.first_errors

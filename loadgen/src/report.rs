@@ -334,6 +334,7 @@ mod tests {
             measured,
             intended: total,
             mode,
+            measured_from: std::time::SystemTime::UNIX_EPOCH,
         }
     }
 

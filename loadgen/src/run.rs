@@ -40,6 +40,8 @@ pub struct RunResult {
     /// Operations the schedule intended in the measured window (open loop).
     pub intended: u64,
     pub mode: Mode,
+    /// The wall-clock time the measured window began (after the warm-up).
+    pub measured_from: std::time::SystemTime,
 }
 
 /// The next operation: when it is due, what it is, and its keys.
@@ -107,6 +109,7 @@ impl Planner {
 pub async fn run(workload: FeatureServing, scenario: &Scenario, mode: Mode) -> RunResult {
     let recorder = Arc::new(Mutex::new(Recorder::default()));
     let total = scenario.warmup + scenario.duration;
+    let measured_from = std::time::SystemTime::now() + scenario.warmup;
     let (intended, measured) = match mode {
         Mode::Open {
             max_lag,
@@ -137,6 +140,7 @@ pub async fn run(workload: FeatureServing, scenario: &Scenario, mode: Mode) -> R
         measured,
         intended,
         mode,
+        measured_from,
     }
 }
 
@@ -217,6 +221,7 @@ fn pace(
             intended += 1;
         }
         let intended_at = start + next.at;
+        let measured_from = start + scenario.warmup;
         let (workload, recorder) = (workload.clone(), Arc::clone(recorder));
         let planned = std::mem::replace(&mut next, planner.plan(schedule.next(&mut schedule_rng)));
         runtime.spawn(async move {
@@ -234,6 +239,8 @@ fn pace(
                     done - sent,
                     sent - intended_at,
                 );
+                let second = done.saturating_duration_since(measured_from).as_secs() as usize;
+                recorder.record_interval(planned.operation.name(), second, done - intended_at);
                 if let Err(e) = &result {
                     recorder.note_error(planned.operation.name(), e);
                 }
@@ -275,6 +282,8 @@ async fn closed_loop(
                         done - sent,
                         Duration::ZERO,
                     );
+                    let second = (done - start - warmup).as_secs() as usize;
+                    recorder.record_interval(planned.operation.name(), second, done - sent);
                     if let Err(e) = &result {
                         recorder.note_error(planned.operation.name(), e);
                     }
