@@ -9,13 +9,15 @@
 //! - `run`: the open-loop pacer and the closed-loop workers.
 //! - `recorder`: HdrHistograms per operation and outcome.
 //! - `report`: the target table, verdicts, the terminal report, `summary.json`, exit codes.
-//! - `distribution`: `.hgrm` percentile distributions and the HTML report.
+//! - `distribution`: `.hgrm` percentile distributions, `.hlog` interval logs, the HTML report.
+//! - `regression`: `loadgen ci`, short runs compared with a baseline normalised by the floor.
 
 pub mod distribution;
 pub mod feature_serving;
 pub mod keys;
 pub mod raw_client;
 pub mod recorder;
+pub mod regression;
 pub mod report;
 pub mod run;
 pub mod scenario;

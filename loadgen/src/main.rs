@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand};
 use loadgen::distribution;
 use loadgen::feature_serving::{FeatureServing, dynamodb_client};
 use loadgen::raw_client::RawClient;
+use loadgen::regression;
 use loadgen::report::{self, TargetTable, exit};
 use loadgen::run::{self, Mode};
 use loadgen::scenario::{Scenario, parse_duration};
@@ -27,6 +28,29 @@ enum Command {
     /// Start the embedded, in-memory emulator on an ephemeral loopback port and print its
     /// endpoint URL; stops on Ctrl-C.
     Embedded,
+    /// The CI regression check: short runs of every scenario against the embedded emulator,
+    /// compared with a committed baseline normalised by this machine's HTTP floor.
+    Ci(CiArgs),
+}
+
+#[derive(clap::Args)]
+struct CiArgs {
+    /// The baseline to compare with.
+    #[arg(long, default_value = "results/baseline.json")]
+    baseline: PathBuf,
+    /// An operation regressed when its normalised p50 is more than this many times the
+    /// baseline's.
+    #[arg(long, default_value_t = 3.0)]
+    tolerance: f64,
+    /// Measure and write the baseline instead of comparing.
+    #[arg(long)]
+    update_baseline: bool,
+    /// Each scenario's measured duration.
+    #[arg(long, default_value = "3s", value_parser = parse_duration)]
+    duration: Duration,
+    /// The directory of scenario files.
+    #[arg(long, default_value = "scenarios")]
+    scenarios: PathBuf,
 }
 
 #[derive(clap::Args)]
@@ -92,6 +116,7 @@ fn main() {
     let code = match cli.command {
         Command::Embedded => runtime.block_on(embedded()).map(|()| exit::PASSED),
         Command::Run(args) => runtime.block_on(run_scenario(*args)),
+        Command::Ci(args) => runtime.block_on(ci(args)),
     };
     match code {
         Ok(code) => std::process::exit(code),
@@ -198,6 +223,103 @@ async fn run_scenario(args: RunArgs) -> Result<i32> {
         dir.display()
     );
     Ok(summary.exit_code)
+}
+
+async fn ci(args: CiArgs) -> Result<i32> {
+    let floor = regression::calibrate(2000).await?;
+    eprintln!(
+        "loadgen ci: a request to the fixed-200 handler takes {:.1} µs here",
+        floor.as_secs_f64() * 1e6
+    );
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(&args.scenarios)
+        .with_context(|| format!("reading {}", args.scenarios.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.extension().is_some_and(|e| e == "toml")
+                && p.file_name().is_some_and(|n| n != "targets.toml")
+        })
+        .collect();
+    paths.sort();
+    let mut current = std::collections::BTreeMap::new();
+    for path in paths {
+        let mut scenario = match Scenario::load(&path) {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("loadgen ci: invalid scenario: {e}");
+                return Ok(exit::BAD_CONFIGURATION);
+            }
+        };
+        // Short and small: the check compares shapes, not capacity.
+        scenario.setup.users = scenario.setup.users.min(2000);
+        scenario.duration = args.duration;
+        scenario.warmup = Duration::from_secs(1);
+        let running = emulator::Emulator::start(emulator::Config::ephemeral()).await?;
+        let endpoint = running.endpoint_url();
+        let workload = FeatureServing::new(
+            dynamodb_client(&endpoint, "us-east-1"),
+            Some(RawClient::new(&endpoint, "us-east-1")?),
+            scenario.setup.clone(),
+        );
+        workload.set_up(16).await?;
+        let mode = Mode::Open {
+            max_lag: Duration::from_secs(1),
+            max_in_flight: 512,
+        };
+        let result = run::run(workload, &scenario, mode).await;
+        running.shutdown().await;
+        let errors: u64 = result
+            .recorder
+            .series
+            .iter()
+            .filter(|((_, outcome), _)| *outcome == loadgen::recorder::Outcome::Error)
+            .map(|(_, s)| s.count())
+            .sum();
+        if errors > 0 {
+            eprintln!(
+                "loadgen ci: {} had {errors} failed operations: {:?}",
+                scenario.name, result.recorder.first_errors
+            );
+            return Ok(exit::FAILED);
+        }
+        current.insert(scenario.name.clone(), regression::figures(&result, floor));
+    }
+    if args.update_baseline {
+        let baseline = regression::Baseline {
+            floor_request_us: floor.as_secs_f64() * 1e6,
+            scenarios: current,
+        };
+        baseline.save(&args.baseline)?;
+        eprintln!(
+            "loadgen ci: baseline written to {}",
+            args.baseline.display()
+        );
+        return Ok(exit::PASSED);
+    }
+    let baseline = regression::Baseline::load(&args.baseline)?;
+    let compared = regression::compare(&baseline, &current, args.tolerance);
+    println!("scenario          operation      baseline  current  ratio  (p50 in floor requests)");
+    for c in &compared {
+        println!(
+            "{} {:<16} {:<13} {:>8.1} {:>8.1} {:>6.2}",
+            if c.regressed { "✗" } else { "✓" },
+            c.scenario,
+            c.operation,
+            c.baseline,
+            c.current,
+            c.ratio
+        );
+    }
+    let regressed = compared.iter().filter(|c| c.regressed).count();
+    if regressed > 0 {
+        println!(
+            "{regressed} operation(s) slower than {}x the baseline",
+            args.tolerance
+        );
+        Ok(exit::FAILED)
+    } else {
+        println!("no regression beyond {}x the baseline", args.tolerance);
+        Ok(exit::PASSED)
+    }
 }
 
 fn default_out(scenario: &str) -> PathBuf {
