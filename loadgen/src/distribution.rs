@@ -131,6 +131,28 @@ pub fn write(
         .with_context(|| format!("writing {}", path.display()))
 }
 
+/// The histograms of an interval log written by [`interval_log`], in order.
+pub fn read_interval_log(log: &[u8]) -> Result<Vec<Histogram<u64>>> {
+    use base64::Engine as _;
+    use hdrhistogram::serialization::Deserializer;
+    use hdrhistogram::serialization::interval_log::{IntervalLogIterator, LogEntry};
+    let mut histograms = Vec::new();
+    let mut deserializer = Deserializer::new();
+    for entry in IntervalLogIterator::new(log) {
+        let entry = entry.map_err(|e| anyhow::anyhow!("an unreadable interval log line: {e:?}"))?;
+        if let LogEntry::Interval(interval) = entry {
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(interval.encoded_histogram())
+                .context("an interval's histogram is not base64")?;
+            let histogram: Histogram<u64> = deserializer
+                .deserialize(&mut bytes.as_slice())
+                .map_err(|e| anyhow::anyhow!("an interval's histogram does not decode: {e:?}"))?;
+            histograms.push(histogram);
+        }
+    }
+    Ok(histograms)
+}
+
 /// The interval log of one operation: a histogram a second, from `measured_from`.
 fn interval_log(intervals: &[Histogram<u64>], measured_from: SystemTime) -> Result<Vec<u8>> {
     let mut out = Vec::new();
@@ -334,6 +356,10 @@ mod tests {
             intervals.push(h);
         }
         let log = interval_log(&intervals, SystemTime::UNIX_EPOCH).unwrap();
+        let read = read_interval_log(&log).unwrap();
+        assert_eq!(read.len(), 3);
+        assert_eq!(read[1].len(), 20);
+        assert_eq!(read[2].max(), intervals[2].max());
         let text = String::from_utf8(log).unwrap();
         let entries: Vec<(f64, f64)> = IntervalLogIterator::new(text.as_bytes())
             .filter_map(|entry| match entry.unwrap() {

@@ -28,9 +28,37 @@ enum Command {
     /// Start the embedded, in-memory emulator on an ephemeral loopback port and print its
     /// endpoint URL; stops on Ctrl-C.
     Embedded,
+    /// Combine the run directories of the shards of one scenario into one report.
+    Merge(MergeArgs),
     /// The CI regression check: short runs of every scenario against the embedded emulator,
     /// compared with a committed baseline normalised by this machine's HTTP floor.
     Ci(CiArgs),
+}
+
+#[derive(clap::Args)]
+struct MergeArgs {
+    /// The shards' run directories.
+    #[arg(required = true)]
+    runs: Vec<PathBuf>,
+    /// Where the merged report goes.
+    #[arg(long)]
+    out: PathBuf,
+    /// The target table.
+    #[arg(long, default_value = "scenarios/targets.toml")]
+    targets: PathBuf,
+}
+
+/// `i/N`: shard `i` (from 1) of `N`.
+fn parse_shard(text: &str) -> Result<(u32, u32), String> {
+    let (i, n) = text
+        .split_once('/')
+        .ok_or_else(|| format!("{text:?} is not i/N"))?;
+    let i: u32 = i.parse().map_err(|_| format!("{i:?} is not a number"))?;
+    let n: u32 = n.parse().map_err(|_| format!("{n:?} is not a number"))?;
+    if n == 0 || i == 0 || i > n {
+        return Err(format!("shard {i} of {n}: i must be in 1..=N"));
+    }
+    Ok((i, n))
 }
 
 #[derive(clap::Args)]
@@ -102,6 +130,13 @@ struct RunArgs {
     /// Skip loading the scenario's data (it is already there from an earlier run).
     #[arg(long)]
     no_setup: bool,
+    /// Load the scenario's data and stop (before shards run with --no-setup).
+    #[arg(long)]
+    setup_only: bool,
+    /// Run shard i of N (`--shard 2/4`): a quarter of the rate, with its own key stream.
+    /// Merge the shards' run directories with `loadgen merge`.
+    #[arg(long, value_parser = parse_shard)]
+    shard: Option<(u32, u32)>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -117,6 +152,7 @@ fn main() {
         Command::Embedded => runtime.block_on(embedded()).map(|()| exit::PASSED),
         Command::Run(args) => runtime.block_on(run_scenario(*args)),
         Command::Ci(args) => runtime.block_on(ci(args)),
+        Command::Merge(args) => runtime.block_on(merge(args)),
     };
     match code {
         Ok(code) => std::process::exit(code),
@@ -153,14 +189,13 @@ async fn run_scenario(args: RunArgs) -> Result<i32> {
         scenario.warmup = warmup;
     }
     if let Some(rate) = args.rate {
-        scenario.arrival = match scenario.arrival {
-            loadgen::scenario::Arrival::Constant { .. } => {
-                loadgen::scenario::Arrival::Constant { rate }
-            }
-            loadgen::scenario::Arrival::Poisson { .. } => {
-                loadgen::scenario::Arrival::Poisson { rate }
-            }
-        };
+        scenario.arrival = scenario.arrival.with_rate(rate);
+    }
+    if let Some((i, n)) = args.shard {
+        scenario.arrival = scenario
+            .arrival
+            .with_rate(scenario.arrival.rate() / f64::from(n));
+        scenario.seed = scenario.seed.wrapping_add(u64::from(i) * 1_000_003);
     }
     let table = TargetTable::load(&args.targets)?;
 
@@ -195,6 +230,9 @@ async fn run_scenario(args: RunArgs) -> Result<i32> {
             .await
             .context("setting up the scenario's data")?;
     }
+    if args.setup_only {
+        return Ok(exit::PASSED);
+    }
     let mode = if args.closed {
         Mode::Closed {
             concurrency: args.concurrency,
@@ -213,7 +251,9 @@ async fn run_scenario(args: RunArgs) -> Result<i32> {
     if let Some(running) = embedded {
         running.shutdown().await;
     }
-    let summary = report::judge(&scenario, &target_name, &table, &result)?;
+    let mut summary = report::judge(&scenario, &target_name, &table, &result)?;
+    summary.scenario_file = args.scenario.display().to_string();
+    summary.shard = args.shard.map(|(i, n)| format!("{i}/{n}"));
     print!("{}", report::render(&summary));
     let dir = args.out.unwrap_or_else(|| default_out(&scenario.name));
     report::write(&summary, &dir)?;
@@ -222,6 +262,78 @@ async fn run_scenario(args: RunArgs) -> Result<i32> {
         "loadgen: summary.json, report.html and one .hgrm per operation in {}",
         dir.display()
     );
+    Ok(summary.exit_code)
+}
+
+async fn merge(args: MergeArgs) -> Result<i32> {
+    let mut summaries = Vec::new();
+    for dir in &args.runs {
+        let path = dir.join("summary.json");
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("reading {}", path.display()))?;
+        let summary: report::Summary =
+            serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
+        summaries.push(summary);
+    }
+    let first = &summaries[0];
+    if let Some(other) = summaries.iter().find(|s| s.scenario != first.scenario) {
+        anyhow::bail!(
+            "the runs are of different scenarios ({} and {})",
+            first.scenario,
+            other.scenario
+        );
+    }
+    let mut scenario =
+        Scenario::load(Path::new(&first.scenario_file)).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let intended_rate: Option<f64> = summaries.iter().map(|s| s.intended_rate_per_s).sum();
+    if let Some(rate) = intended_rate {
+        scenario.arrival = scenario.arrival.with_rate(rate);
+    }
+    let mut recorder = loadgen::recorder::Recorder::default();
+    for (dir, summary) in args.runs.iter().zip(&summaries) {
+        for op in &summary.operations {
+            let path = dir.join(format!("{}.hlog", op.operation));
+            let intervals = match std::fs::read(&path) {
+                Ok(log) => distribution::read_interval_log(&log)
+                    .with_context(|| format!("reading {}", path.display()))?,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+                Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
+            };
+            recorder.restore(&op.operation, intervals, op.errors);
+            *recorder.dropped.entry(op.operation.clone()).or_default() += op.dropped;
+            if let Some(e) = &op.first_error {
+                recorder
+                    .first_errors
+                    .entry(op.operation.clone())
+                    .or_insert_with(|| e.clone());
+            }
+        }
+    }
+    let measured_s = summaries.iter().map(|s| s.measured_s).fold(0.0, f64::max);
+    let result = loadgen::run::RunResult {
+        recorder,
+        measured: Duration::from_secs_f64(measured_s),
+        intended: 0,
+        mode: if first.mode.starts_with("open") {
+            Mode::Open {
+                max_lag: Duration::ZERO,
+                max_in_flight: 0,
+            }
+        } else {
+            Mode::Closed {
+                concurrency: summaries.len(),
+            }
+        },
+        measured_from: std::time::SystemTime::now(),
+    };
+    let table = TargetTable::load(&args.targets)?;
+    let target = format!("{} ({} shards merged)", first.target, summaries.len());
+    let mut summary = report::judge(&scenario, &target, &table, &result)?;
+    summary.scenario_file = first.scenario_file.clone();
+    print!("{}", report::render(&summary));
+    report::write(&summary, &args.out)?;
+    distribution::write(&result.recorder, &summary, result.measured_from, &args.out)?;
+    eprintln!("loadgen: merged report in {}", args.out.display());
     Ok(summary.exit_code)
 }
 
@@ -346,6 +458,14 @@ fn civil_date(days: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::civil_date;
+
+    #[test]
+    fn shards_are_i_of_n() {
+        assert_eq!(super::parse_shard("2/4"), Ok((2, 4)));
+        assert!(super::parse_shard("0/4").is_err());
+        assert!(super::parse_shard("5/4").is_err());
+        assert!(super::parse_shard("1-4").is_err());
+    }
 
     #[test]
     fn civil_dates() {

@@ -33,8 +33,9 @@ pub struct Series {
     pub latency: Histogram<u64>,
     pub service: Histogram<u64>,
     pub lag: Histogram<u64>,
-    /// Samples longer than [`MAX_MICROS`].
-    pub beyond_range: u64,
+    /// Samples not in the latency histogram: longer than [`MAX_MICROS`], or (read back by
+    /// `loadgen merge`) failed operations, whose latencies the interval logs do not carry.
+    pub not_in_histogram: u64,
 }
 
 fn new_histogram() -> Histogram<u64> {
@@ -47,14 +48,14 @@ impl Series {
             latency: new_histogram(),
             service: new_histogram(),
             lag: new_histogram(),
-            beyond_range: 0,
+            not_in_histogram: 0,
         }
     }
 
     fn record(&mut self, latency: Duration, service: Duration, lag: Duration) {
         let micros = |d: Duration| (d.as_micros() as u64).max(1);
         if micros(latency) > MAX_MICROS {
-            self.beyond_range += 1;
+            self.not_in_histogram += 1;
             return;
         }
         self.latency.record(micros(latency)).expect("within bounds");
@@ -70,12 +71,12 @@ impl Series {
         self.latency.add(&other.latency).expect("same bounds");
         self.service.add(&other.service).expect("same bounds");
         self.lag.add(&other.lag).expect("same bounds");
-        self.beyond_range += other.beyond_range;
+        self.not_in_histogram += other.not_in_histogram;
     }
 
     /// Every sample, in the histograms or beyond them.
     pub fn count(&self) -> u64 {
-        self.latency.len() + self.beyond_range
+        self.latency.len() + self.not_in_histogram
     }
 }
 
@@ -87,8 +88,8 @@ pub struct Recorder {
     pub dropped: BTreeMap<String, u64>,
     /// The first error each operation met, to show with the error count.
     pub first_errors: BTreeMap<String, String>,
-    /// Per operation, the latencies of every outcome by the second (of the measured window)
-    /// they completed in: the interval logs and the plots over time.
+    /// Per operation, the latencies of successful operations by the second (of the measured
+    /// window) they completed in: the interval logs and the plots over time.
     pub intervals: BTreeMap<String, Vec<Histogram<u64>>>,
 }
 
@@ -115,6 +116,33 @@ impl Recorder {
         }
         let micros = (latency.as_micros() as u64).clamp(1, MAX_MICROS);
         intervals[second].record(micros).expect("within bounds");
+    }
+
+    /// Rebuilds an operation's successful latencies from its interval histograms (what
+    /// `loadgen merge` reads back from interval logs; service time and lag are not in them),
+    /// with `errors` failed operations of unknown latency.
+    pub fn restore(&mut self, operation: &str, intervals: Vec<Histogram<u64>>, errors: u64) {
+        let ok = self
+            .series
+            .entry((operation.to_owned(), Outcome::Ok))
+            .or_insert_with(Series::new);
+        for h in &intervals {
+            ok.latency.add(h).expect("same bounds");
+        }
+        if errors > 0 {
+            let failed = self
+                .series
+                .entry((operation.to_owned(), Outcome::Error))
+                .or_insert_with(Series::new);
+            failed.not_in_histogram += errors;
+        }
+        let mine = self.intervals.entry(operation.to_owned()).or_default();
+        while mine.len() < intervals.len() {
+            mine.push(new_histogram());
+        }
+        for (mine, theirs) in mine.iter_mut().zip(&intervals) {
+            mine.add(theirs).expect("same bounds");
+        }
     }
 
     pub fn note_error(&mut self, operation: &str, error: &anyhow::Error) {
@@ -220,7 +248,7 @@ mod tests {
             Duration::ZERO,
         );
         let s = r.get("Query", Outcome::Ok).unwrap();
-        assert_eq!(s.beyond_range, 1);
+        assert_eq!(s.not_in_histogram, 1);
         assert_eq!(s.latency.len(), 1);
         assert_eq!(s.count(), 2);
         assert!(s.latency.max() < 2_000);

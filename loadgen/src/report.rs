@@ -60,7 +60,7 @@ impl TargetTable {
 }
 
 /// One operation's figures.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct OperationSummary {
     pub operation: String,
     pub count: u64,
@@ -79,7 +79,7 @@ pub struct OperationSummary {
 }
 
 /// One judged target.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Verdict {
     pub target: String,
     pub threshold: String,
@@ -89,9 +89,14 @@ pub struct Verdict {
 }
 
 /// `summary.json`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Summary {
     pub scenario: String,
+    /// The scenario file, for `loadgen merge`.
+    pub scenario_file: String,
+    /// `i/N` when the run was one of N shards.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shard: Option<String>,
     pub target: String,
     pub mode: String,
     pub seed: u64,
@@ -207,6 +212,8 @@ pub fn judge(
     };
     Ok(Summary {
         scenario: scenario.name.clone(),
+        scenario_file: String::new(),
+        shard: None,
         target: target_name.to_owned(),
         mode: match result.mode {
             Mode::Open { .. } => "open loop".into(),

@@ -239,8 +239,10 @@ fn pace(
                     done - sent,
                     sent - intended_at,
                 );
-                let second = done.saturating_duration_since(measured_from).as_secs() as usize;
-                recorder.record_interval(planned.operation.name(), second, done - intended_at);
+                if result.is_ok() {
+                    let second = done.saturating_duration_since(measured_from).as_secs() as usize;
+                    recorder.record_interval(planned.operation.name(), second, done - intended_at);
+                }
                 if let Err(e) = &result {
                     recorder.note_error(planned.operation.name(), e);
                 }
@@ -282,8 +284,10 @@ async fn closed_loop(
                         done - sent,
                         Duration::ZERO,
                     );
-                    let second = (done - start - warmup).as_secs() as usize;
-                    recorder.record_interval(planned.operation.name(), second, done - sent);
+                    if result.is_ok() {
+                        let second = (done - start - warmup).as_secs() as usize;
+                        recorder.record_interval(planned.operation.name(), second, done - sent);
+                    }
                     if let Err(e) = &result {
                         recorder.note_error(planned.operation.name(), e);
                     }

@@ -76,6 +76,14 @@ pub enum Arrival {
 }
 
 impl Arrival {
+    /// The same process at another rate.
+    pub fn with_rate(self, rate: f64) -> Arrival {
+        match self {
+            Arrival::Constant { .. } => Arrival::Constant { rate },
+            Arrival::Poisson { .. } => Arrival::Poisson { rate },
+        }
+    }
+
     pub fn rate(self) -> f64 {
         match self {
             Arrival::Constant { rate } | Arrival::Poisson { rate } => rate,
