@@ -13,8 +13,8 @@ use aws_sdk_dynamodb::config::retry::RetryConfig;
 use aws_sdk_dynamodb::config::timeout::TimeoutConfig;
 use aws_sdk_dynamodb::config::{BehaviorVersion, Region};
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType, KeysAndAttributes,
-    PutRequest, ScalarAttributeType, WriteRequest,
+    AttributeDefinition, AttributeValue, BillingMode, ConsumedCapacity, KeySchemaElement, KeyType,
+    KeysAndAttributes, PutRequest, ReturnConsumedCapacity, ScalarAttributeType, WriteRequest,
 };
 
 use crate::raw_client::RawClient;
@@ -152,8 +152,9 @@ impl FeatureServing {
         ])
     }
 
-    /// Runs one operation on `users` (one user, or a batch's) and `feature`.
-    pub async fn execute(&self, operation: Operation, users: &[u64], feature: u64) -> Result<()> {
+    /// Runs one operation on `users` (one user, or a batch's) and `feature`; answers the
+    /// capacity units it consumed, as the service reported them.
+    pub async fn execute(&self, operation: Operation, users: &[u64], feature: u64) -> Result<f64> {
         match &self.raw {
             Some(raw) => self.execute_raw(raw, operation, users, feature).await,
             None => self.execute_sdk(operation, users, feature).await,
@@ -166,7 +167,7 @@ impl FeatureServing {
         operation: Operation,
         users: &[u64],
         feature: u64,
-    ) -> Result<()> {
+    ) -> Result<f64> {
         let table = &self.table.table;
         let key = |u: u64| {
             format!(
@@ -177,9 +178,12 @@ impl FeatureServing {
         };
         let user = users[0];
         let body = match operation {
-            Operation::GetItem => format!(r#"{{"TableName":"{table}","Key":{}}}"#, key(user)),
+            Operation::GetItem => format!(
+                r#"{{"TableName":"{table}","Key":{},"ReturnConsumedCapacity":"TOTAL"}}"#,
+                key(user)
+            ),
             Operation::Query => format!(
-                r#"{{"TableName":"{table}","KeyConditionExpression":"user_id = :u","ExpressionAttributeValues":{{":u":{{"S":"{}"}}}}}}"#,
+                r#"{{"TableName":"{table}","KeyConditionExpression":"user_id = :u","ExpressionAttributeValues":{{":u":{{"S":"{}"}}}},"ReturnConsumedCapacity":"TOTAL"}}"#,
                 user_id(user)
             ),
             Operation::BatchGetItem { .. } => {
@@ -190,18 +194,18 @@ impl FeatureServing {
                     .map(|u| key(*u))
                     .collect();
                 format!(
-                    r#"{{"RequestItems":{{"{table}":{{"Keys":[{}]}}}}}}"#,
+                    r#"{{"RequestItems":{{"{table}":{{"Keys":[{}]}}}},"ReturnConsumedCapacity":"TOTAL"}}"#,
                     keys.join(",")
                 )
             }
             Operation::PutItem => format!(
-                r#"{{"TableName":"{table}","Item":{{"user_id":{{"S":"{}"}},"feature_name":{{"S":"{}"}},"value":{{"S":"{}"}},"version":{{"N":"1"}}}}}}"#,
+                r#"{{"TableName":"{table}","Item":{{"user_id":{{"S":"{}"}},"feature_name":{{"S":"{}"}},"value":{{"S":"{}"}},"version":{{"N":"1"}}}},"ReturnConsumedCapacity":"TOTAL"}}"#,
                 user_id(user),
                 feature_name(feature),
                 self.value
             ),
             Operation::UpdateItem => format!(
-                r#"{{"TableName":"{table}","Key":{},"UpdateExpression":"ADD version :one","ExpressionAttributeValues":{{":one":{{"N":"1"}}}}}}"#,
+                r#"{{"TableName":"{table}","Key":{},"UpdateExpression":"ADD version :one","ExpressionAttributeValues":{{":one":{{"N":"1"}}}},"ReturnConsumedCapacity":"TOTAL"}}"#,
                 key(user)
             ),
         };
@@ -212,29 +216,37 @@ impl FeatureServing {
         {
             anyhow::bail!("BatchGetItem left keys unprocessed (throttled)");
         }
-        Ok(())
+        Ok(capacity_units(&answer))
     }
 
-    async fn execute_sdk(&self, operation: Operation, users: &[u64], feature: u64) -> Result<()> {
+    async fn execute_sdk(&self, operation: Operation, users: &[u64], feature: u64) -> Result<f64> {
         let table = &self.table.table;
         let user = users[0];
-        match operation {
+        let total = Some(ReturnConsumedCapacity::Total);
+        let units = |c: Option<&ConsumedCapacity>| c.and_then(|c| c.capacity_units).unwrap_or(0.0);
+        let consumed = match operation {
             Operation::GetItem => {
-                self.client
+                let out = self
+                    .client
                     .get_item()
                     .table_name(table)
                     .set_key(Some(self.key(user, feature)))
+                    .set_return_consumed_capacity(total.clone())
                     .send()
                     .await?;
+                units(out.consumed_capacity())
             }
             Operation::Query => {
-                self.client
+                let out = self
+                    .client
                     .query()
                     .table_name(table)
                     .key_condition_expression("user_id = :u")
                     .expression_attribute_values(":u", AttributeValue::S(user_id(user)))
+                    .set_return_consumed_capacity(total.clone())
                     .send()
                     .await?;
+                units(out.consumed_capacity())
             }
             Operation::BatchGetItem { .. } => {
                 let mut keys = KeysAndAttributes::builder();
@@ -246,36 +258,50 @@ impl FeatureServing {
                     }
                 }
                 let mut pending = HashMap::from([(table.clone(), keys.build()?)]);
+                let mut consumed = 0.0;
                 while !pending.is_empty() {
                     let out = self
                         .client
                         .batch_get_item()
                         .set_request_items(Some(pending))
+                        .set_return_consumed_capacity(total.clone())
                         .send()
                         .await?;
+                    consumed += out
+                        .consumed_capacity()
+                        .iter()
+                        .map(|c| units(Some(c)))
+                        .sum::<f64>();
                     pending = out.unprocessed_keys.unwrap_or_default();
                 }
+                consumed
             }
             Operation::PutItem => {
-                self.client
+                let out = self
+                    .client
                     .put_item()
                     .table_name(table)
                     .set_item(Some(self.item(user, feature, 1)))
+                    .set_return_consumed_capacity(total.clone())
                     .send()
                     .await?;
+                units(out.consumed_capacity())
             }
             Operation::UpdateItem => {
-                self.client
+                let out = self
+                    .client
                     .update_item()
                     .table_name(table)
                     .set_key(Some(self.key(user, feature)))
                     .update_expression("ADD version :one")
                     .expression_attribute_values(":one", AttributeValue::N("1".into()))
+                    .set_return_consumed_capacity(total)
                     .send()
                     .await?;
+                units(out.consumed_capacity())
             }
-        }
-        Ok(())
+        };
+        Ok(consumed)
     }
 
     pub fn features_per_user(&self) -> u64 {
@@ -309,6 +335,26 @@ pub fn dynamodb_client(endpoint: &str, region: &str) -> aws_sdk_dynamodb::Client
     aws_sdk_dynamodb::Client::from_conf(config)
 }
 
+/// The sum of every `"CapacityUnits"` in an answer to a request made with
+/// `ReturnConsumedCapacity: TOTAL` (one per table; no per-index shares at that level).
+fn capacity_units(answer: &[u8]) -> f64 {
+    const KEY: &[u8] = br#""CapacityUnits":"#;
+    let mut total = 0.0;
+    let mut rest = answer;
+    while let Some(at) = find(rest, KEY) {
+        rest = &rest[at + KEY.len()..];
+        let end = rest
+            .iter()
+            .position(|b| !(b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'-' | b'+')))
+            .unwrap_or(rest.len());
+        total += std::str::from_utf8(&rest[..end])
+            .ok()
+            .and_then(|n| n.parse::<f64>().ok())
+            .unwrap_or(0.0);
+    }
+    total
+}
+
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
 }
@@ -339,4 +385,24 @@ async fn wait_active(client: &Client, table: &str) -> Result<()> {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     anyhow::bail!("table {table} did not become ACTIVE within 60 s")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::capacity_units;
+
+    #[test]
+    fn capacity_units_are_summed_from_an_answer() {
+        assert_eq!(
+            capacity_units(br#"{"ConsumedCapacity":{"TableName":"t","CapacityUnits":0.5}}"#),
+            0.5
+        );
+        assert_eq!(
+            capacity_units(
+                br#"{"Responses":{},"ConsumedCapacity":[{"TableName":"a","CapacityUnits":2.0},{"TableName":"b","CapacityUnits":1.5}]}"#
+            ),
+            3.5
+        );
+        assert_eq!(capacity_units(b"{}"), 0.0);
+    }
 }

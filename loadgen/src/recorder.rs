@@ -88,6 +88,8 @@ pub struct Recorder {
     pub dropped: BTreeMap<String, u64>,
     /// The first error each operation met, to show with the error count.
     pub first_errors: BTreeMap<String, String>,
+    /// The capacity units each operation consumed, as the service reported them.
+    pub capacity_units: BTreeMap<String, f64>,
     /// Per operation, the latencies of successful operations by the second (of the measured
     /// window) they completed in: the interval logs and the plots over time.
     pub intervals: BTreeMap<String, Vec<Histogram<u64>>>,
@@ -145,6 +147,10 @@ impl Recorder {
         }
     }
 
+    pub fn add_capacity(&mut self, operation: &str, units: f64) {
+        *self.capacity_units.entry(operation.to_owned()).or_default() += units;
+    }
+
     pub fn note_error(&mut self, operation: &str, error: &anyhow::Error) {
         self.first_errors
             .entry(operation.to_owned())
@@ -174,6 +180,9 @@ impl Recorder {
             for (mine, other) in ours.iter_mut().zip(theirs) {
                 mine.add(other).expect("same bounds");
             }
+        }
+        for (operation, units) in &other.capacity_units {
+            *self.capacity_units.entry(operation.clone()).or_default() += units;
         }
         for (operation, error) in &other.first_errors {
             self.first_errors

@@ -74,6 +74,9 @@ pub struct OperationSummary {
     pub max_ms: f64,
     pub service_p99_ms: f64,
     pub schedule_lag_p99_ms: f64,
+    /// Capacity units consumed per second (read units for reads, write units for writes).
+    #[serde(default)]
+    pub capacity_units_per_s: f64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub first_error: Option<String>,
 }
@@ -131,6 +134,8 @@ fn summarize(name: &str, recorder: &Recorder, measured_s: f64) -> OperationSumma
         max_ms: ok.map_or(0.0, |s| ms(s.latency.max())),
         service_p99_ms: ok.map_or(0.0, |s| ms(s.service.value_at_quantile(0.99))),
         schedule_lag_p99_ms: ok.map_or(0.0, |s| ms(s.lag.value_at_quantile(0.99))),
+        capacity_units_per_s: recorder.capacity_units.get(name).copied().unwrap_or(0.0)
+            / measured_s,
         first_error: recorder.first_errors.get(name).cloned(),
     }
 }
@@ -232,6 +237,38 @@ pub fn judge(
     })
 }
 
+/// What the run consumed, as the service reported it, in read and write units per second:
+/// the provisioned capacity the measured rate needs (scaled to the intended rate when the
+/// run delivered less).
+fn capacity_lines(summary: &Summary) -> String {
+    let is_write = |op: &str| {
+        matches!(
+            op,
+            "PutItem" | "UpdateItem" | "DeleteItem" | "BatchWriteItem"
+        )
+    };
+    let (mut read, mut write) = (0.0, 0.0);
+    for op in &summary.operations {
+        if is_write(&op.operation) {
+            write += op.capacity_units_per_s;
+        } else {
+            read += op.capacity_units_per_s;
+        }
+    }
+    let mut out = format!("\ncapacity consumed: {read:.1} read units/s, {write:.1} write units/s");
+    if let Some(intended) = summary.intended_rate_per_s
+        && summary.delivered_rate_per_s > 0.0
+    {
+        let scale = intended / summary.delivered_rate_per_s;
+        out += &format!(
+            " (at the intended {intended}/s: {:.0} RCU and {:.0} WCU provisioned)",
+            (read * scale).ceil(),
+            (write * scale).ceil()
+        );
+    }
+    out + "\n"
+}
+
 /// A check on the run itself, whose failure makes it inconclusive rather than failed.
 fn is_run_check(verdict: &Verdict) -> bool {
     verdict.target == "rate delivered"
@@ -276,6 +313,7 @@ pub fn render(summary: &Summary) -> String {
             out += &format!("    first error: {e}\n");
         }
     }
+    out += &capacity_lines(summary);
     out += "\n";
     for v in &summary.verdicts {
         let mark = match v.met {

@@ -243,8 +243,9 @@ fn pace(
                     let second = done.saturating_duration_since(measured_from).as_secs() as usize;
                     recorder.record_interval(planned.operation.name(), second, done - intended_at);
                 }
-                if let Err(e) = &result {
-                    recorder.note_error(planned.operation.name(), e);
+                match &result {
+                    Ok(units) => recorder.add_capacity(planned.operation.name(), *units),
+                    Err(e) => recorder.note_error(planned.operation.name(), e),
                 }
             }
             // Released last: a free slot means the operation is fully accounted for.
@@ -288,8 +289,9 @@ async fn closed_loop(
                         let second = (done - start - warmup).as_secs() as usize;
                         recorder.record_interval(planned.operation.name(), second, done - sent);
                     }
-                    if let Err(e) = &result {
-                        recorder.note_error(planned.operation.name(), e);
+                    match &result {
+                        Ok(units) => recorder.add_capacity(planned.operation.name(), *units),
+                        Err(e) => recorder.note_error(planned.operation.name(), e),
                     }
                 }
             }
@@ -299,9 +301,9 @@ async fn closed_loop(
     (0, scenario.duration)
 }
 
-fn outcome(result: &anyhow::Result<()>) -> Outcome {
+fn outcome(result: &anyhow::Result<f64>) -> Outcome {
     match result {
-        Ok(()) => Outcome::Ok,
+        Ok(_) => Outcome::Ok,
         Err(_) => Outcome::Error,
     }
 }
