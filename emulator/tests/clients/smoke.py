@@ -156,6 +156,29 @@ expect("batch_get_item returns the existing keys",
 count = client.scan(TableName="smoke-events", Select="COUNT")
 expect("scan Select=COUNT", (count["Count"], "Items" in count), (119, False))
 
+# A global index added to the loaded table is filled with its items, and boto3's query
+# paginator pages through it.
+client.update_table(
+    TableName="smoke-events",
+    AttributeDefinitions=[{"AttributeName": "payload", "AttributeType": "S"}],
+    GlobalSecondaryIndexUpdates=[{"Create": {
+        "IndexName": "by_payload",
+        "KeySchema": [{"AttributeName": "payload", "KeyType": "HASH"},
+                      {"AttributeName": "t", "KeyType": "RANGE"}],
+        "Projection": {"ProjectionType": "KEYS_ONLY"},
+    }}],
+)
+pages = client.get_paginator("query").paginate(
+    TableName="smoke-events",
+    IndexName="by_payload",
+    KeyConditionExpression="payload = :v",
+    ExpressionAttributeValues={":v": {"S": "x" * 10}},
+    PaginationConfig={"PageSize": 1},
+)
+indexed = sorted((i["p"]["S"], int(i["t"]["N"])) for page in pages for i in page["Items"])
+expect("a new global index holds the existing items", indexed,
+       [("a", 10), ("b", 10)])
+
 client.delete_table(TableName="smoke-events")
 try:
     client.describe_table(TableName="smoke-events")
