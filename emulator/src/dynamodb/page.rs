@@ -227,31 +227,39 @@ impl<'a> Source<'a> {
         let Some((_, index)) = self.index else {
             return check_start_key(&self.table.key_schema, start)?.stored_key();
         };
-        let invalid = |detail: Option<&str>| {
-            DynamoError::validation(match detail {
-                None => "The provided starting key is invalid".to_owned(),
-                Some(detail) => format!("The provided starting key is invalid: {detail}"),
-            })
-        };
-        for key in std::iter::once(&index.key_schema.partition).chain(&index.key_schema.sort) {
-            match start.get(&key.name) {
-                None => return Err(invalid(None)),
-                Some(value)
-                    if value.attribute_type().descriptor() != key.attribute_type.as_str() =>
-                {
-                    return Err(invalid(Some(
-                        "The provided key element does not match the schema",
-                    )));
-                }
-                Some(_) => {}
+        // DynamoDB Local's words: the attributes must be exactly the index's and the table's
+        // keys, each of its defined type.
+        let names = self.start_key_names();
+        if start.len() != names.len() || names.iter().any(|n| !start.contains_key(n)) {
+            return Err(DynamoError::validation(
+                "The provided starting key is invalid",
+            ));
+        }
+        let schemas = [&index.key_schema, &self.table.key_schema];
+        for key in schemas
+            .iter()
+            .flat_map(|schema| std::iter::once(&schema.partition).chain(&schema.sort))
+        {
+            if start[&key.name].attribute_type().descriptor() != key.attribute_type.as_str() {
+                return Err(DynamoError::validation(
+                    "Type mismatch for attribute to update",
+                ));
             }
         }
         let table_key: Item = key_names(&self.table.key_schema)
             .into_iter()
-            .filter_map(|name| start.get(&name).map(|v| (name, v.clone())))
+            .map(|name| {
+                let value = start[&name].clone();
+                (name, value)
+            })
             .collect();
         let item_key = item::validate_key(&self.table.key_schema, &table_key)
-            .map_err(|e| invalid(Some(&e.message)))?
+            .map_err(|e| {
+                DynamoError::validation(format!(
+                    "The provided starting key is invalid: {}",
+                    e.message
+                ))
+            })?
             .stored_key()?;
         let sk = index
             .key_schema

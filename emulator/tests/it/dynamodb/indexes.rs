@@ -291,6 +291,47 @@ async fn queries_on_an_index_page_through_items_sharing_a_key() {
     seen.sort_unstable();
     assert_eq!(seen, [0, 1, 2, 3, 4, 5, 6]);
 
+    // A start key needs exactly the index's and the table's keys, of their types.
+    let start_with = |key: Item| {
+        h.client
+            .query()
+            .table_name(&table)
+            .index_name("by_sku")
+            .key_condition_expression("sku = :k")
+            .expression_attribute_values(":k", s("same"))
+            .set_exclusive_start_key(Some(key))
+            .send()
+    };
+    let full = item(&[("sku", s("same")), ("customer", s("c1")), ("order", n("1"))]);
+    let mut missing = full.clone();
+    missing.remove("order");
+    assert_error(
+        start_with(missing).await,
+        "ValidationException",
+        "The provided starting key is invalid",
+    );
+    let mut extra = full.clone();
+    extra.insert("note".into(), s("x"));
+    assert_error(
+        start_with(extra).await,
+        "ValidationException",
+        "The provided starting key is invalid",
+    );
+    let mut mistyped = full.clone();
+    mistyped.insert("order".into(), s("1"));
+    assert_error(
+        start_with(mistyped).await,
+        "ValidationException",
+        "Type mismatch for attribute to update",
+    );
+    let mut elsewhere = full.clone();
+    elsewhere.insert("sku".into(), s("other"));
+    assert_error(
+        start_with(elsewhere).await,
+        "ValidationException",
+        "The provided starting key does not match the range key predicate",
+    );
+
     let scanned = h
         .client
         .scan()
