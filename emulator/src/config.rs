@@ -61,6 +61,11 @@ pub struct Config {
     /// How long a new table stays CREATING before it turns ACTIVE (milliseconds).
     #[arg(long, env = "DRYDOCK_TABLE_ACTIVATION_DELAY_MS", default_value_t = 0)]
     pub table_activation_delay_ms: u64,
+
+    /// Seconds between two sweeps deleting expired items of tables with Time to Live
+    /// enabled (fractions allowed); 0 turns the sweeper off.
+    #[arg(long, env = "DRYDOCK_TTL_SWEEP_INTERVAL", default_value_t = 5.0, value_parser = parse_interval)]
+    pub ttl_sweep_interval: f64,
 }
 
 impl Config {
@@ -85,10 +90,48 @@ impl Config {
     pub fn table_activation_delay(&self) -> Duration {
         Duration::from_millis(self.table_activation_delay_ms)
     }
+
+    /// The TTL sweeper's interval; zero when it is off.
+    pub fn ttl_sweep_interval(&self) -> Duration {
+        Duration::from_secs_f64(self.ttl_sweep_interval)
+    }
 }
 
 impl Default for Config {
     fn default() -> Self {
         Config::parse_from(["emulator"])
+    }
+}
+
+/// A number of seconds: finite, not negative, at most a day.
+fn parse_interval(value: &str) -> Result<f64, String> {
+    let seconds: f64 = value
+        .parse()
+        .map_err(|_| format!("'{value}' is not a number of seconds"))?;
+    if !(0.0..=86_400.0).contains(&seconds) {
+        return Err(format!("'{value}' is not between 0 and 86400 seconds"));
+    }
+    Ok(seconds)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sweep_interval_is_a_bounded_number_of_seconds() {
+        let parse = |v: &str| Config::try_parse_from(["emulator", "--ttl-sweep-interval", v]);
+        assert_eq!(
+            parse("0.25").unwrap().ttl_sweep_interval(),
+            Duration::from_millis(250)
+        );
+        assert!(parse("0").unwrap().ttl_sweep_interval().is_zero());
+        assert!(parse("-1").is_err());
+        assert!(parse("NaN").is_err());
+        assert!(parse("soon").is_err());
+        assert_eq!(
+            Config::default().ttl_sweep_interval(),
+            Duration::from_secs(5)
+        );
     }
 }

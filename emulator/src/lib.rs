@@ -50,6 +50,7 @@ pub struct RunningEmulator {
     server: JoinHandle<std::io::Result<()>>,
     router: axum::Router,
     store: Arc<Store>,
+    ttl_sweeper: Option<dynamodb::ttl::sweeper::Sweeper>,
 }
 
 impl Emulator {
@@ -57,13 +58,19 @@ impl Emulator {
     /// background on the current tokio runtime.
     pub async fn start(config: Config) -> anyhow::Result<RunningEmulator> {
         let store = Arc::new(open_store(&config)?);
-        let dynamodb = dynamodb::DynamoDb::open(Arc::clone(&store), &config)
-            .context("loading the DynamoDB catalog")?;
+        let dynamodb = Arc::new(
+            dynamodb::DynamoDb::open(Arc::clone(&store), &config)
+                .context("loading the DynamoDB catalog")?,
+        );
         let listener = TcpListener::bind((config.host, config.port))
             .await
             .with_context(|| format!("binding {}:{}", config.host, config.port))?;
         let addr = listener.local_addr()?;
         dynamodb.set_endpoint_address(addr.to_string());
+        let ttl_sweeper = dynamodb::ttl::sweeper::Sweeper::start(
+            Arc::clone(&dynamodb),
+            config.ttl_sweep_interval(),
+        );
         let state = Arc::new(AppState {
             config,
             store: Arc::clone(&store),
@@ -93,6 +100,7 @@ impl Emulator {
             stop,
             server,
             store,
+            ttl_sweeper,
         })
     }
 }
@@ -126,8 +134,8 @@ impl RunningEmulator {
         format!("http://{}", self.addr)
     }
 
-    /// Stops accepting connections, lets in-flight requests finish, then commits and closes
-    /// storage.
+    /// Stops accepting connections, lets in-flight requests finish, stops the TTL sweeper,
+    /// then commits and closes storage.
     pub async fn shutdown(self) {
         let _ = self.stop.send(());
         match self.server.await {
@@ -136,6 +144,13 @@ impl RunningEmulator {
             Err(e) => tracing::error!(error = %e, "server task failed"),
         }
         let store = self.store;
-        let _ = tokio::task::spawn_blocking(move || store.shutdown()).await;
+        let sweeper = self.ttl_sweeper;
+        let _ = tokio::task::spawn_blocking(move || {
+            if let Some(sweeper) = sweeper {
+                sweeper.stop();
+            }
+            store.shutdown();
+        })
+        .await;
     }
 }

@@ -10,5 +10,5 @@ pub struct AppState {
     pub config: Config,
     pub store: Arc<Store>,
     pub metrics: Metrics,
-    pub dynamodb: DynamoDb,
+    pub dynamodb: Arc<DynamoDb>,
 }

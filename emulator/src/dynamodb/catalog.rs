@@ -185,6 +185,18 @@ pub struct TableMeta {
     pub global_indexes: Vec<IndexMeta>,
     #[serde(default)]
     pub local_indexes: Vec<IndexMeta>,
+    /// The last UpdateTimeToLive; `None` while TTL was never enabled.
+    #[serde(default)]
+    pub time_to_live: Option<TimeToLive>,
+}
+
+/// A table's Time to Live setting as UpdateTimeToLive last left it (`dynamodb::ttl`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TimeToLive {
+    pub attribute_name: String,
+    pub enabled: bool,
+    /// Epoch seconds until which the change is in progress (ENABLING or DISABLING).
+    pub settles_at: f64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -307,6 +319,19 @@ impl Catalog {
     pub fn insert(&self, meta: TableMeta) {
         let tables = Arc::clone(&self.regions.entry(meta.region.clone()).or_default());
         tables.insert(meta.name.clone(), Arc::new(meta));
+    }
+
+    /// Every table of every region.
+    pub fn all(&self) -> Vec<Arc<TableMeta>> {
+        self.regions
+            .iter()
+            .flat_map(|tables| {
+                tables
+                    .iter()
+                    .map(|e| Arc::clone(e.value()))
+                    .collect::<Vec<_>>()
+            })
+            .collect()
     }
 
     pub fn remove(&self, region: &str, name: &str) {

@@ -17,6 +17,7 @@
 //! - `table_writer`: every item write, with what must change in the same transaction.
 //! - `transaction`: TransactWriteItems' engine (all-or-nothing writes, cancellation
 //!   reasons, idempotency tokens) and what TransactGetItems shares with it.
+//! - `ttl`: Time to Live: the setting, expiry, and the background sweeper.
 //! - `ops`: one file per operation.
 
 pub mod attribute_json;
@@ -34,6 +35,7 @@ pub mod page;
 pub mod size;
 pub mod table_writer;
 pub mod transaction;
+pub mod ttl;
 pub mod types;
 pub mod value;
 
@@ -133,6 +135,7 @@ operations!(
     DescribeEndpoints,
     DescribeLimits,
     DescribeTable,
+    DescribeTimeToLive,
     GetItem,
     ListTables,
     ListTagsOfResource,
@@ -145,6 +148,7 @@ operations!(
     UntagResource,
     UpdateItem,
     UpdateTable,
+    UpdateTimeToLive,
 );
 
 /// Answers one `DynamoDB_20120810.<operation>` request.
@@ -193,6 +197,18 @@ impl DynamoDb {
             )),
             Operation::UpdateTable => Ok(json::encode(
                 &ops::update_table::update_table(self, region, json::decode(body)?).await?,
+            )),
+            Operation::UpdateTimeToLive => Ok(json::encode(
+                &ops::update_time_to_live::update_time_to_live(self, region, json::decode(body)?)
+                    .await?,
+            )),
+            Operation::DescribeTimeToLive => Ok(json::encode(
+                &ops::describe_time_to_live::describe_time_to_live(
+                    self,
+                    region,
+                    json::decode(body)?,
+                )
+                .await?,
             )),
             Operation::TagResource => Ok(json::encode(
                 &ops::tag_resource::tag_resource(self, region, json::decode(body)?).await?,

@@ -199,6 +199,12 @@ impl<'t> TableWriter<'t> {
         Ok(removed.map(|r| keep_only_if(r, keep_old)))
     }
 
+    /// Removes the item under `key` on the service's behalf: the TTL sweeper deleting an
+    /// expired item.
+    pub fn delete_expired(&mut self, key: &[u8]) -> Result<()> {
+        self.delete(key, false).map(drop)
+    }
+
     /// The index key attributes of a stored item (what its index entries' keys are made of),
     /// decoded without the rest of the item.
     fn decode_index_keys(&self, stored: &[u8]) -> Result<Item> {

@@ -80,6 +80,7 @@ pub async fn create_table(
         index_generation: 0,
         global_indexes: spec.global_indexes,
         local_indexes: spec.local_indexes,
+        time_to_live: None,
     };
     let meta = db
         .store

@@ -599,6 +599,7 @@ mod tests {
             index_generation: 0,
             global_indexes: Vec::new(),
             local_indexes: Vec::new(),
+            time_to_live: None,
         }
     }
 

@@ -5,3 +5,4 @@ pub mod item;
 pub mod query;
 pub mod table;
 pub mod transaction;
+pub mod ttl;

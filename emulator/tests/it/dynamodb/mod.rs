@@ -10,3 +10,4 @@ mod query_scan;
 mod regions;
 mod tables;
 mod transactions;
+mod ttl;
