@@ -16,6 +16,7 @@ use axum::routing::{get, post};
 use crate::aws::{self, HEADER_TARGET};
 use crate::dynamodb;
 use crate::state::AppState;
+use crate::timestream;
 
 /// Bodies beyond this are refused before parsing. DynamoDB's own request limit is 16 MB
 /// (a BatchWriteItem of 25 items of 400 KB plus overhead fits well within it).
@@ -50,13 +51,19 @@ async fn aws_json(
     let Some(target) = headers.get(HEADER_TARGET).and_then(|v| v.to_str().ok()) else {
         return unknown_operation();
     };
-    let Some((dynamodb::TARGET_PREFIX, operation)) = target.split_once('.') else {
+    let Some((service, operation)) = target.split_once('.') else {
         return unknown_operation();
     };
+    if service != dynamodb::TARGET_PREFIX && service != timestream::TARGET_PREFIX {
+        return unknown_operation();
+    }
     let region = match aws::signed_region(&headers) {
         Ok(region) => region.unwrap_or(&state.config.region),
         Err(failure) => return refused(&failure, &body),
     };
+    if service == timestream::TARGET_PREFIX {
+        return timestream::handle(&state, region, operation, body, started).await;
+    }
     dynamodb::handle(&state, region, operation, body, started).await
 }
 

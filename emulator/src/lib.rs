@@ -6,6 +6,7 @@
 //!   `/health` and `/metrics`.
 //! - `aws`: awsJson1_0 plumbing shared by the AWS services (request ids, regions, envelopes).
 //! - [`dynamodb`]: the DynamoDB service: operations, expressions, key encoding, catalog.
+//! - [`timestream`]: the Timestream Write API: databases, tables, tags and WriteRecords.
 //! - [`storage`]: the redb database and its group-commit writer; knows nothing of HTTP or AWS.
 //! - `metrics`: request counters and latency histograms.
 //!
@@ -25,6 +26,7 @@ mod http;
 mod metrics;
 mod state;
 pub mod storage;
+pub mod timestream;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -71,11 +73,14 @@ impl Emulator {
             Arc::clone(&dynamodb),
             config.ttl_sweep_interval(),
         );
+        let timestream = timestream::Timestream::open(Arc::clone(&store), &config);
+        timestream.set_endpoint_address(addr.to_string());
         let state = Arc::new(AppState {
             config,
             store: Arc::clone(&store),
             metrics: metrics::Metrics::default(),
             dynamodb,
+            timestream,
         });
         let app = http::router(state);
         let router = app.clone();

@@ -4,6 +4,7 @@ use crate::config::Config;
 use crate::dynamodb::DynamoDb;
 use crate::metrics::Metrics;
 use crate::storage::Store;
+use crate::timestream::Timestream;
 use std::sync::Arc;
 
 pub struct AppState {
@@ -11,4 +12,5 @@ pub struct AppState {
     pub store: Arc<Store>,
     pub metrics: Metrics,
     pub dynamodb: Arc<DynamoDb>,
+    pub timestream: Timestream,
 }

@@ -11,6 +11,23 @@ pub const HEADER_TARGET: &str = "x-amz-target";
 pub const HEADER_REQUEST_ID: &str = "x-amzn-requestid";
 pub const HEADER_CRC32: &str = "x-amz-crc32";
 
+/// The address the server listens on, recorded once it is bound: what DescribeEndpoints
+/// answers, so that clients using endpoint discovery stay on the emulator. Each service
+/// renders it in its own shape (DynamoDB `host:port`, Timestream `http://host:port`).
+#[derive(Debug, Default)]
+pub struct EndpointAddress(std::sync::OnceLock<String>);
+
+impl EndpointAddress {
+    /// Records `host:port`. Only the first call counts.
+    pub fn set(&self, address: String) {
+        let _ = self.0.set(address);
+    }
+
+    pub fn get(&self) -> Option<&str> {
+        self.0.get().map(String::as_str)
+    }
+}
+
 /// A fresh request id: 52 characters of `[0-9A-Z]`, the shape DynamoDB uses.
 /// A process-wide random prefix plus a counter keeps ids unique without a random draw per request.
 pub fn request_id() -> String {

@@ -62,7 +62,7 @@ pub struct DynamoDb {
     pub(crate) account_id: String,
     pub(crate) activation_delay: Duration,
     /// The server's `host:port`, once bound: what DescribeEndpoints names.
-    endpoint_address: std::sync::OnceLock<String>,
+    endpoint_address: aws::EndpointAddress,
 }
 
 impl DynamoDb {
@@ -73,7 +73,7 @@ impl DynamoDb {
             catalog,
             account_id: config.account_id.clone(),
             activation_delay: config.table_activation_delay(),
-            endpoint_address: std::sync::OnceLock::new(),
+            endpoint_address: aws::EndpointAddress::default(),
         })
     }
 
@@ -81,11 +81,11 @@ impl DynamoDb {
     /// answers with so that clients using endpoint discovery stay on the emulator. Only the
     /// first call counts.
     pub fn set_endpoint_address(&self, address: String) {
-        let _ = self.endpoint_address.set(address);
+        self.endpoint_address.set(address);
     }
 
     pub(crate) fn endpoint_address(&self) -> Option<&str> {
-        self.endpoint_address.get().map(String::as_str)
+        self.endpoint_address.get()
     }
 
     pub(crate) fn table_arn(&self, region: &str, table: &str) -> String {

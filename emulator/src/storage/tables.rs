@@ -9,9 +9,13 @@
 //! | `dynamodb_collections` | table id (u64 BE) ‖ partition prefix (`dynamodb::keys`) | size of the item collection (u64 LE), for tables with local indexes |
 //! | `dynamodb_index_<id>` | `dynamodb::keys` index entry key (index key ‖ the item's stored key) | the item's projection, stored like an item |
 //! | `dynamodb_transaction_tokens` | `region/ClientRequestToken` | JSON record of the TransactWriteItems the token is bound to and its answer, with its expiry (`dynamodb::transaction::tokens`) |
+//! | `timestream_databases` | `region/database` | JSON `DatabaseRecord` (`timestream::catalog`) |
+//! | `timestream_tables` | `region/database/table` | JSON `TableRecord` (`timestream::catalog`) |
+//! | `timestream_records_<id>` | `timestream::stored` key: measure name ‖ series (dimensions by name) ‖ time | version ‖ measure value(s) (`timestream::stored`) |
+//! | `timestream_schema` | table id (u64 BE) ‖ kind ‖ name (`timestream::stored`) | measure type, for measure names and multi-measure attributes; empty for dimension names |
 //! | `dynamodb_transaction_token_expiry` | expiry in ms since the epoch (u64 BE) ‖ `region/ClientRequestToken` | empty: the tokens in expiry order, so expired ones are swept by a range scan |
 //!
-//! Item and index tables are named by ids that are never reused, so a table (or index)
+//! Item, index and Timestream record tables are named by ids that are never reused, so a table (or index)
 //! deleted and created again under the same name never sees its predecessor's entries.
 
 use redb::TableDefinition;
@@ -41,4 +45,22 @@ pub fn dynamodb_items(name: &str) -> TableDefinition<'_, &'static [u8], &'static
 /// The redb table name holding the entries of secondary index `id`.
 pub fn dynamodb_index_name(id: u64) -> String {
     format!("dynamodb_index_{id}")
+}
+
+pub const TIMESTREAM_DATABASES: TableDefinition<&str, &[u8]> =
+    TableDefinition::new("timestream_databases");
+pub const TIMESTREAM_TABLES: TableDefinition<&str, &[u8]> =
+    TableDefinition::new("timestream_tables");
+pub const TIMESTREAM_SCHEMA: TableDefinition<&[u8], &[u8]> =
+    TableDefinition::new("timestream_schema");
+
+/// The redb table name holding the records of Timestream table `id`.
+pub fn timestream_records_name(id: u64) -> String {
+    format!("timestream_records_{id}")
+}
+
+/// Records of one Timestream table. The definition borrows `name`, built by
+/// [`timestream_records_name`].
+pub fn timestream_records(name: &str) -> TableDefinition<'_, &'static [u8], &'static [u8]> {
+    TableDefinition::new(name)
 }

@@ -186,4 +186,22 @@ try:
 except client.exceptions.ResourceNotFoundException:
     log("ok: deleted table is gone")
 
+# ---- Timestream Write: the ml-monitoring database exists (created by the CLI) ----
+ts = session.client("timestream-write", endpoint_url=ENDPOINT)
+ts.create_table(
+    DatabaseName="ml-monitoring",
+    TableName="drift",
+    RetentionProperties={"MemoryStoreRetentionPeriodInHours": 24,
+                         "MagneticStoreRetentionPeriodInDays": 7},
+)
+described = ts.describe_table(DatabaseName="ml-monitoring", TableName="drift")["Table"]
+expect("timestream describe_table retention", described["RetentionProperties"],
+       {"MemoryStoreRetentionPeriodInHours": 24, "MagneticStoreRetentionPeriodInDays": 7})
+try:
+    ts.delete_database(DatabaseName="ml-monitoring")
+    raise SystemExit("smoke.py: FAIL: a database with tables was deleted")
+except ts.exceptions.ValidationException:
+    log("ok: a database with tables is not deleted")
+ts.delete_table(DatabaseName="ml-monitoring", TableName="drift")
+
 log("all checks passed")

@@ -194,11 +194,22 @@ expect "batch-get-item" \
       --query 'Responses."ml-features"[].value.N')" \
   "2"
 
+# ---- Timestream ----
+# The seed's command verbatim. The CLI discovers the Timestream endpoint (it is configured
+# only through AWS_ENDPOINT_URL): the emulator's DescribeEndpoints names itself.
+"$aws" timestream-write create-database --database-name ml-monitoring >"$work/ts-database.json"
+expect "timestream-write create-database names the database" \
+  "$("$py" -c 'import json,sys; print(json.load(open(sys.argv[1]))["Database"]["DatabaseName"])' "$work/ts-database.json")" \
+  "ml-monitoring"
+
 # ---- boto3 ----
 DRYDOCK_ENDPOINT=$endpoint "$py" "$here/smoke.py"
 
 # ---- cleanup through the API ----
 ddb delete-table --table-name ml-features >/dev/null
 expect "list-tables after delete-table" "$(ddbq list-tables --query 'length(TableNames)')" "0"
+"$aws" timestream-write delete-database --database-name ml-monitoring
+expect "timestream-write list-databases after delete-database" \
+  "$("$aws" timestream-write list-databases --output text --query 'length(Databases)')" "0"
 
 log "all checks passed"

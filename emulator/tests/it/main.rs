@@ -3,8 +3,10 @@
 //! - `util`: an in-process emulator per test, SDK clients for it, item builders, a raw HTTP
 //!   client.
 //! - `dynamodb`: the DynamoDB operations through `aws-sdk-dynamodb`, split by concern.
+//! - `timestream`: the Timestream Write operations through `aws-sdk-timestreamwrite`.
 //! - `crash`: a child `emulator` process killed with SIGKILL under write load.
 
 mod crash;
 mod dynamodb;
+mod timestream;
 mod util;

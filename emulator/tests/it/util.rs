@@ -96,6 +96,11 @@ impl Harness {
         hostport.parse().expect("endpoint is http://ip:port")
     }
 
+    /// A Timestream Write client on the same endpoint, in [`REGION`].
+    pub fn timestream(&self) -> aws_sdk_timestreamwrite::Client {
+        timestream_client(&self.endpoint, REGION)
+    }
+
     /// Another client on the same endpoint, in another region.
     pub fn client_in(&self, region: &str) -> Client {
         client(&self.endpoint, region)
@@ -127,6 +132,23 @@ pub fn client(endpoint: &str, region: &str) -> Client {
         )
         .build();
     Client::from_conf(config)
+}
+
+/// A Timestream Write client for `endpoint`, configured like [`client`]. Endpoint discovery
+/// stays off (the SDK enables it only on request): the endpoint URL is used as given.
+pub fn timestream_client(endpoint: &str, region: &str) -> aws_sdk_timestreamwrite::Client {
+    let http = aws_smithy_http_client::Builder::new().build_http();
+    let config = aws_sdk_timestreamwrite::Config::builder()
+        .behavior_version(aws_sdk_timestreamwrite::config::BehaviorVersion::latest())
+        .region(aws_sdk_timestreamwrite::config::Region::new(
+            region.to_owned(),
+        ))
+        .credentials_provider(Credentials::new("AKIDTEST", "secret", None, None, "test"))
+        .endpoint_url(endpoint)
+        .http_client(http)
+        .retry_config(aws_sdk_timestreamwrite::config::retry::RetryConfig::disabled())
+        .build();
+    aws_sdk_timestreamwrite::Client::from_conf(config)
 }
 
 // ---- attribute values and items ----

@@ -1,0 +1,5 @@
+//! Timestream Write through `aws-sdk-timestreamwrite`, split by concern.
+//!
+//! - `control`: databases, tables, tags, DescribeEndpoints, and their errors.
+
+mod control;
