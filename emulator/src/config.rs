@@ -22,6 +22,18 @@ pub enum LogFormat {
     Json,
 }
 
+/// Which DynamoDB tables refuse requests beyond their capacity (`dynamodb::throttle`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ThrottleMode {
+    /// Never: every request is served.
+    Off,
+    /// PROVISIONED tables and their global secondary indexes, at their provisioned capacity
+    /// with up to 300 seconds of unused capacity kept as burst.
+    Provisioned,
+    /// Also PAY_PER_REQUEST tables, above twice their previous peak.
+    All,
+}
+
 /// Drydock's emulator: DynamoDB, DynamoDB Streams, Timestream and a model registry on one port.
 #[derive(Debug, Clone, Parser)]
 #[command(name = "emulator", version, about)]
@@ -66,6 +78,10 @@ pub struct Config {
     /// enabled (fractions allowed); 0 turns the sweeper off.
     #[arg(long, env = "DRYDOCK_TTL_SWEEP_INTERVAL", default_value_t = 5.0, value_parser = parse_interval)]
     pub ttl_sweep_interval: f64,
+
+    /// Refuse DynamoDB requests beyond a table's capacity, as the service throttles them.
+    #[arg(long, env = "DRYDOCK_THROTTLE", value_enum, default_value_t = ThrottleMode::Off)]
+    pub throttle: ThrottleMode,
 }
 
 impl Config {

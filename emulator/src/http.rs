@@ -112,23 +112,43 @@ async fn health(State(state): State<Arc<AppState>>) -> Response<Body> {
 
 async fn metrics(State(state): State<Arc<AppState>>) -> Response<Body> {
     let writer = state.store.writer_stats();
-    let text = state.metrics.render(&[
-        (
-            "drydock_storage_file_bytes",
-            "Size of the database file in bytes.",
-            state.store.file_size() as f64,
-        ),
-        (
-            "drydock_storage_commits",
-            "Write transactions committed by the group-commit writer.",
-            writer.commits as f64,
-        ),
-        (
-            "drydock_storage_mutations",
-            "Mutations applied by the group-commit writer.",
-            writer.mutations as f64,
-        ),
-    ]);
+    let throttled = crate::metrics::Counter {
+        name: "drydock_throttled_total",
+        help: "DynamoDB requests refused, and batch requests left unprocessed, for want of \
+               capacity (--throttle), by region, table and operation.",
+        samples: state
+            .dynamodb
+            .throttle
+            .throttled_counts()
+            .into_iter()
+            .map(|(region, table, operation, n)| {
+                let labels = format!(
+                    "service=\"dynamodb\",region=\"{region}\",table=\"{table}\",operation=\"{operation}\""
+                );
+                (labels, n)
+            })
+            .collect(),
+    };
+    let text = state.metrics.render(
+        &[
+            (
+                "drydock_storage_file_bytes",
+                "Size of the database file in bytes.",
+                state.store.file_size() as f64,
+            ),
+            (
+                "drydock_storage_commits",
+                "Write transactions committed by the group-commit writer.",
+                writer.commits as f64,
+            ),
+            (
+                "drydock_storage_mutations",
+                "Mutations applied by the group-commit writer.",
+                writer.mutations as f64,
+            ),
+        ],
+        &[throttled],
+    );
     Response::builder()
         .header(header::CONTENT_TYPE, "text/plain; version=0.0.4")
         .body(Body::from(text))

@@ -37,7 +37,7 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-pub use config::{Config, DurabilityMode, LogFormat};
+pub use config::{Config, DurabilityMode, LogFormat, ThrottleMode};
 use state::AppState;
 use storage::{Durability, Store};
 

@@ -24,6 +24,14 @@ struct OperationMetrics {
     latency_sum_nanos: AtomicU64,
 }
 
+/// A counter family kept by a service rather than here: its samples are
+/// (`label="value",..`, count).
+pub struct Counter<'a> {
+    pub name: &'a str,
+    pub help: &'a str,
+    pub samples: Vec<(String, u64)>,
+}
+
 #[derive(Default)]
 pub struct Metrics {
     operations: DashMap<(&'static str, &'static str), Arc<OperationMetrics>>,
@@ -56,8 +64,9 @@ impl Metrics {
             .fetch_add(1, Ordering::Relaxed);
     }
 
-    /// The Prometheus text exposition; `gauges` are extra (name, help, value) lines.
-    pub fn render(&self, gauges: &[(&str, &str, f64)]) -> String {
+    /// The Prometheus text exposition; `gauges` are extra (name, help, value) lines and
+    /// `counters` families counted elsewhere.
+    pub fn render(&self, gauges: &[(&str, &str, f64)], counters: &[Counter<'_>]) -> String {
         let mut out = String::new();
         let mut ops: Vec<_> = self
             .operations
@@ -123,6 +132,14 @@ impl Metrics {
             );
         }
 
+        for counter in counters {
+            let name = counter.name;
+            let _ = writeln!(out, "# HELP {name} {}\n# TYPE {name} counter", counter.help);
+            for (labels, value) in &counter.samples {
+                let _ = writeln!(out, "{name}{{{labels}}} {value}");
+            }
+        }
+
         for (name, help, value) in gauges {
             let _ = writeln!(
                 out,
@@ -143,7 +160,15 @@ mod tests {
         m.record("dynamodb", "GetItem", Duration::from_micros(40));
         m.record("dynamodb", "GetItem", Duration::from_millis(3));
         m.record_error("dynamodb", "GetItem", "ValidationException");
-        let text = m.render(&[("drydock_storage_bytes", "Size of the database file.", 42.0)]);
+        let throttled = Counter {
+            name: "drydock_throttled_total",
+            help: "Throttled.",
+            samples: vec![("table=\"t\"".to_owned(), 3)],
+        };
+        let text = m.render(
+            &[("drydock_storage_bytes", "Size of the database file.", 42.0)],
+            &[throttled],
+        );
         assert!(
             text.contains("drydock_requests_total{service=\"dynamodb\",operation=\"GetItem\"} 2")
         );
@@ -157,5 +182,8 @@ mod tests {
             "drydock_errors_total{service=\"dynamodb\",operation=\"GetItem\",code=\"ValidationException\"} 1"
         ));
         assert!(text.contains("drydock_storage_bytes 42"));
+        assert!(text.contains(
+            "# TYPE drydock_throttled_total counter\ndrydock_throttled_total{table=\"t\"} 3\n"
+        ));
     }
 }

@@ -156,6 +156,13 @@ impl Tally {
         }
     }
 
+    /// Each charged table's name and charge, in the order first charged.
+    pub fn charges(&self) -> impl Iterator<Item = (&str, &Charge)> {
+        self.tables
+            .iter()
+            .map(|(name, charge)| (name.as_str(), charge))
+    }
+
     /// One `ConsumedCapacity` per charged table (BatchGetItem, BatchWriteItem), or `None`
     /// when the request did not ask for it.
     pub fn into_list(self, mode: ReturnConsumedCapacity) -> Option<Vec<ConsumedCapacity>> {

@@ -15,6 +15,7 @@
 //! - `catalog`: table descriptions, durable and cached.
 //! - `page`: what Query and Scan share: their common checks and the page loop.
 //! - `table_writer`: every item write, with what must change in the same transaction.
+//! - `throttle`: capacity limits, when `--throttle` asks for them.
 //! - `transaction`: TransactWriteItems' engine (all-or-nothing writes, cancellation
 //!   reasons, idempotency tokens) and what TransactGetItems shares with it.
 //! - `ttl`: Time to Live: the setting, expiry, and the background sweeper.
@@ -34,6 +35,7 @@ pub mod ops;
 pub mod page;
 pub mod size;
 pub mod table_writer;
+pub mod throttle;
 pub mod transaction;
 pub mod ttl;
 pub mod types;
@@ -61,6 +63,7 @@ pub struct DynamoDb {
     pub(crate) catalog: Catalog,
     pub(crate) account_id: String,
     pub(crate) activation_delay: Duration,
+    pub(crate) throttle: throttle::Throttle,
     /// The server's `host:port`, once bound: what DescribeEndpoints names.
     endpoint_address: aws::EndpointAddress,
 }
@@ -73,6 +76,7 @@ impl DynamoDb {
             catalog,
             account_id: config.account_id.clone(),
             activation_delay: config.table_activation_delay(),
+            throttle: throttle::Throttle::new(config.throttle),
             endpoint_address: aws::EndpointAddress::default(),
         })
     }

@@ -6,10 +6,11 @@
 //! ```
 //!
 //! Every table asked for appears in `Responses`, with an empty list when nothing was found.
-//! All reads share one snapshot. The emulator never throttles, so `UnprocessedKeys` is empty
-//! unless the answer would pass the service's 16 MB limit: as the service does, the keys
-//! from the one that crosses it onwards are returned unprocessed (with their table's
-//! projection and consistency settings) for the client to ask again.
+//! All reads share one snapshot. As the service does, keys are returned in `UnprocessedKeys`
+//! (with their table's projection and consistency settings) for the client to ask again
+//! from the one whose item crosses the 16 MB limit of an answer onwards, and, under
+//! `--throttle`, those a table's read capacity cannot serve now; only a batch of which no
+//! key can be read is refused whole.
 //!
 //! Checked against DynamoDB Local: "Too many items requested for the BatchGetItem call" for
 //! more than 100 keys (in one table or across several), "Provided list of item keys
@@ -21,11 +22,12 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use super::super::DynamoDb;
-use super::super::capacity::{self, Tally};
+use super::super::capacity::{self, Charge, Tally};
 use super::super::catalog::TableMeta;
 use super::super::error::{DynamoError, Result};
 use super::super::expr::{self, ExpressionAttributes, Projection};
 use super::super::item::{self, ParameterUse, StoredItem, Violations};
+use super::super::throttle::Access;
 use super::super::types::item::{BatchGetItemInput, BatchGetItemOutput, KeysAndAttributes};
 
 /// Most keys one request may name, across all its tables.
@@ -42,6 +44,8 @@ struct TableRequest {
     stored_keys: Vec<Vec<u8>>,
     projection: Option<Projection>,
     consistent: bool,
+    /// How many of the keys, from the first, capacity lets this request read.
+    admitted: usize,
 }
 
 /// Answers with the response body, written by hand so stored items are spliced in.
@@ -101,6 +105,7 @@ pub fn batch_get_item(
         return Err(e);
     }
     let mut checked = Vec::with_capacity(tables.len());
+    let mut refusal = None;
     for (name, meta, request, projection) in tables {
         let keys = request.keys.as_deref().unwrap_or_default();
         let mut stored_keys = Vec::with_capacity(keys.len());
@@ -115,6 +120,14 @@ pub fn batch_get_item(
             stored_keys.push(stored);
         }
         let consistent = request.consistent_read.unwrap_or(false);
+        let estimates = keys.iter().map(|_| capacity::read_units(0, consistent));
+        let admitted = db
+            .throttle
+            .admit_batch(&meta, Access::Read, estimates, "BatchGetItem")
+            .unwrap_or_else(|e| {
+                refusal.get_or_insert(e);
+                0
+            });
         checked.push(TableRequest {
             name,
             meta,
@@ -122,7 +135,14 @@ pub fn batch_get_item(
             stored_keys,
             projection,
             consistent,
+            admitted,
         });
+    }
+    // Only a batch of which nothing may be read is refused whole.
+    if let Some(e) = refusal
+        && checked.iter().all(|t| t.admitted == 0)
+    {
+        return Err(e);
     }
 
     let txn = db.store.read()?;
@@ -132,10 +152,10 @@ pub fn batch_get_item(
     for table in checked {
         let mut items = Vec::new();
         let mut unprocessed = Vec::new();
-        tally.charge(&table.meta.name, 0.0);
+        let mut units = 0.0;
         let keys = table.request.keys.as_deref().unwrap_or_default();
-        for (key, stored_key) in keys.iter().zip(&table.stored_keys) {
-            if bytes > MAX_RESPONSE_BYTES {
+        for (i, (key, stored_key)) in keys.iter().zip(&table.stored_keys).enumerate() {
+            if i >= table.admitted || bytes > MAX_RESPONSE_BYTES {
                 unprocessed.push(key.clone());
                 continue;
             }
@@ -148,10 +168,7 @@ pub fn batch_get_item(
                 unprocessed.push(key.clone());
                 continue;
             }
-            tally.charge(
-                &table.meta.name,
-                capacity::batch_read_units(Some(stored.size), table.consistent),
-            );
+            units += capacity::batch_read_units(Some(stored.size), table.consistent);
             items.push(match &table.projection {
                 None => stored.json.to_vec(),
                 Some(projection) => {
@@ -160,6 +177,9 @@ pub fn batch_get_item(
                 }
             });
         }
+        tally.charge(&table.meta.name, units);
+        db.throttle
+            .charge(&table.meta, Access::Read, &Charge::table(units));
         if !unprocessed.is_empty() {
             out.unprocessed_keys.insert(
                 table.name.clone(),

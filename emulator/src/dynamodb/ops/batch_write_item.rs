@@ -8,8 +8,9 @@
 //!
 //! Every request is validated (as PutItem and DeleteItem validate theirs) before anything is
 //! written, then the whole batch is applied in ONE write closure: atomic here, which the
-//! service does not promise but allows. The emulator never throttles, so `UnprocessedItems`
-//! is always empty.
+//! service does not promise but allows. Under `--throttle`, the requests a table's write
+//! capacity cannot take now are left out and returned in `UnprocessedItems`, as the service
+//! returns them; only a batch of which nothing can be written is refused whole.
 //!
 //! More than 25 requests for one table break the constraint on `RequestItems`' values, as
 //! the service words it (recorded by dynalite: "1 validation error detected: Value '{..}' at
@@ -34,7 +35,11 @@ use super::super::index;
 use super::super::index::collections;
 use super::super::item::{self, Violations};
 use super::super::table_writer::{PlannedWrite, TableWriter};
-use super::super::types::item::{BatchWriteItemInput, BatchWriteItemOutput, ItemCollectionMetrics};
+use super::super::throttle::Access;
+use super::super::types::item::{
+    BatchWriteItemInput, BatchWriteItemOutput, DeleteRequest, ItemCollectionMetrics, PutRequest,
+    WriteRequest,
+};
 use super::super::value::Item;
 
 /// Most requests one call may carry, across all its tables.
@@ -44,7 +49,32 @@ pub const MAX_REQUESTS: usize = 25;
 enum Write {
     /// The stored key, the item, the stored item, and the item's size.
     Put(Vec<u8>, Item, Vec<u8>, usize),
-    Delete(Vec<u8>),
+    /// The stored key and the key.
+    Delete(Vec<u8>, Item),
+}
+
+impl Write {
+    /// The least it may cost: what it costs when there is no old item.
+    fn estimated_units(&self) -> f64 {
+        match self {
+            Write::Put(.., size) => capacity::write_units(None, Some(*size)),
+            Write::Delete(..) => capacity::write_units(None, None),
+        }
+    }
+
+    /// The request again, for `UnprocessedItems`.
+    fn into_request(self) -> WriteRequest {
+        match self {
+            Write::Put(_, item, _, _) => WriteRequest {
+                put_request: Some(PutRequest { item: Some(item) }),
+                delete_request: None,
+            },
+            Write::Delete(_, key) => WriteRequest {
+                put_request: None,
+                delete_request: Some(DeleteRequest { key: Some(key) }),
+            },
+        }
+    }
 }
 
 pub async fn batch_write_item(
@@ -140,7 +170,7 @@ pub async fn batch_write_item(
         let mut writes = Vec::with_capacity(requests.len());
         let mut seen = HashSet::with_capacity(requests.len());
         for request in requests {
-            let write = match (&mut request.put_request, &request.delete_request) {
+            let write = match (&mut request.put_request, &mut request.delete_request) {
                 (Some(put), None) => {
                     let item = put.item.take().expect("checked above");
                     let size = sizes.next().expect("one size per put");
@@ -150,13 +180,14 @@ pub async fn batch_write_item(
                     Write::Put(key, item, stored, size)
                 }
                 (None, Some(delete)) => {
-                    let key = delete.key.as_ref().expect("checked above");
-                    Write::Delete(item::validate_key(&meta.key_schema, key)?.stored_key()?)
+                    let key = delete.key.take().expect("checked above");
+                    let stored_key = item::validate_key(&meta.key_schema, &key)?.stored_key()?;
+                    Write::Delete(stored_key, key)
                 }
                 _ => unreachable!("exactly one request kind, checked above"),
             };
             let key = match &write {
-                Write::Put(key, ..) | Write::Delete(key) => key,
+                Write::Put(key, ..) | Write::Delete(key, _) => key,
             };
             if !seen.insert(key.clone()) {
                 return Err(DynamoError::validation(
@@ -167,7 +198,34 @@ pub async fn batch_write_item(
         }
         batch.push((meta, writes));
     }
+    // What capacity cannot take now goes back unprocessed; only a batch of which nothing
+    // may be written is refused whole.
+    let mut unprocessed = BTreeMap::new();
+    let mut refusal = None;
+    for (name, (meta, writes)) in request_items.keys().zip(&mut batch) {
+        let estimates = writes.iter().map(Write::estimated_units);
+        let admitted = db
+            .throttle
+            .admit_batch(meta, Access::Write, estimates, "BatchWriteItem")
+            .unwrap_or_else(|e| {
+                refusal.get_or_insert(e);
+                0
+            });
+        if admitted < writes.len() {
+            let held_back = writes.split_off(admitted);
+            unprocessed.insert(
+                name.clone(),
+                held_back.into_iter().map(Write::into_request).collect(),
+            );
+        }
+    }
+    if let Some(e) = refusal
+        && batch.iter().all(|(_, writes)| writes.is_empty())
+    {
+        return Err(e);
+    }
     drop(request_items);
+    let metas: Vec<Arc<TableMeta>> = batch.iter().map(|(meta, _)| Arc::clone(meta)).collect();
 
     let (tally, collections) = db
         .store
@@ -184,7 +242,7 @@ pub async fn batch_write_item(
                             Write::Put(key, item, stored, _) => {
                                 PlannedWrite::Put { key, item, stored }
                             }
-                            Write::Delete(key) => PlannedWrite::Delete { key },
+                            Write::Delete(key, _) => PlannedWrite::Delete { key },
                         })
                         .collect();
                     if table.first_over_collection_limit(&planned)?.is_some() {
@@ -201,7 +259,7 @@ pub async fn batch_write_item(
                                 let old = table.put(key, item, stored, false)?;
                                 (old.map(|r| r.size), Some(*size))
                             }
-                            Write::Delete(key) => {
+                            Write::Delete(key, _) => {
                                 let old = table.delete(key, false)?;
                                 (old.map(|r| r.size), None)
                             }
@@ -219,8 +277,9 @@ pub async fn batch_write_item(
         )
         .await??;
 
+    db.throttle.charge_tally(&metas, Access::Write, &tally);
     Ok(BatchWriteItemOutput {
-        unprocessed_items: Default::default(),
+        unprocessed_items: unprocessed,
         consumed_capacity: tally.into_list(rcc),
         item_collection_metrics: collection_metrics.then_some(collections),
     })

@@ -16,6 +16,7 @@ use super::super::capacity::{self, charge_with};
 use super::super::error::{DynamoError, Result};
 use super::super::item::{self, ConditionMembers, ReturnValues, WriteMembers, WriteOptions};
 use super::super::table_writer::{SideEffects, TableWriter};
+use super::super::throttle::Access;
 use super::super::types::item::{DeleteItemInput, DeleteItemOutput};
 use super::super::value::Item;
 
@@ -59,6 +60,8 @@ pub async fn delete_item(
     let stored_key = item::validate_key(&meta.key_schema, &key)?.stored_key()?;
 
     let keep_old = return_values == ReturnValues::AllOld;
+    db.throttle
+        .admit(&meta, Access::Write, None, "DeleteItem")?;
     let writing = Arc::clone(&meta);
     let (removed, side) = db
         .store
@@ -83,13 +86,11 @@ pub async fn delete_item(
         Some(bytes) => Some(item::decode_stored(&bytes)?),
         None => None,
     };
+    let charge = charge_with(capacity::write_units(old_size, None), &side.index_charge);
+    db.throttle.charge(&meta, Access::Write, &charge);
     Ok(DeleteItemOutput {
         attributes,
-        consumed_capacity: capacity::charged(
-            &meta.name,
-            &charge_with(capacity::write_units(old_size, None), &side.index_charge),
-            rcc,
-        ),
+        consumed_capacity: capacity::charged(&meta.name, &charge, rcc),
         item_collection_metrics: side.collection_metrics(collection_metrics),
     })
 }

@@ -67,6 +67,7 @@ pub async fn delete_table(
         })
         .await??;
     db.catalog.refresh(&db.store, region, &name)?;
+    db.throttle.forget(&meta);
     Ok(DeleteTableOutput {
         table_description: description(
             &meta,

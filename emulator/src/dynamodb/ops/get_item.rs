@@ -11,10 +11,11 @@
 //! the read costs about a microsecond, less than a hop to a blocking pool.
 
 use super::super::DynamoDb;
-use super::super::capacity;
+use super::super::capacity::{self, Charge};
 use super::super::error::{DynamoError, Result};
 use super::super::expr::{self, ExpressionAttributes, Projection};
 use super::super::item::{self, ParameterUse, StoredItem, Violations};
+use super::super::throttle::Access;
 use super::super::types::item::{GetItemInput, encode_get_item_output};
 
 /// Answers with the response body, written by hand so the stored item is copied once.
@@ -60,21 +61,22 @@ pub fn get_item(
     let stored_key = item::validate_key(&meta.key_schema, &key)?.stored_key()?;
     let consistent = input.consistent_read.unwrap_or(false);
 
+    db.throttle.admit(&meta, Access::Read, None, "GetItem")?;
     let txn = db.store.read()?;
-    let Some(guard) = item::get_stored(&txn, &meta, &stored_key)? else {
-        let cc = capacity::single(&meta.name, capacity::read_units(0, consistent), rcc);
-        return Ok(encode_get_item_output(None, cc.as_ref()));
-    };
-    let stored = StoredItem::parse(guard.value())?;
-    let cc = capacity::single(
-        &meta.name,
-        capacity::read_units(stored.size, consistent),
-        rcc,
-    );
-    match &projection {
-        None => Ok(encode_get_item_output(Some(stored.json), cc.as_ref())),
-        Some(projection) => {
-            let json = project(projection, &stored)?;
+    let guard = item::get_stored(&txn, &meta, &stored_key)?;
+    let stored = guard
+        .as_ref()
+        .map(|g| StoredItem::parse(g.value()))
+        .transpose()?;
+    let units = capacity::read_units(stored.as_ref().map_or(0, |s| s.size), consistent);
+    db.throttle
+        .charge(&meta, Access::Read, &Charge::table(units));
+    let cc = capacity::single(&meta.name, units, rcc);
+    match (&stored, &projection) {
+        (None, _) => Ok(encode_get_item_output(None, cc.as_ref())),
+        (Some(stored), None) => Ok(encode_get_item_output(Some(stored.json), cc.as_ref())),
+        (Some(stored), Some(projection)) => {
+            let json = project(projection, stored)?;
             Ok(encode_get_item_output(Some(&json), cc.as_ref()))
         }
     }

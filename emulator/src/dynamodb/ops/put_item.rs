@@ -19,6 +19,7 @@ use super::super::error::{DynamoError, Result};
 use super::super::index;
 use super::super::item::{self, ConditionMembers, ReturnValues, WriteMembers, WriteOptions};
 use super::super::table_writer::{SideEffects, TableWriter};
+use super::super::throttle::Access;
 use super::super::types::item::{PutItemInput, PutItemOutput};
 use super::super::value::Item;
 
@@ -65,6 +66,7 @@ pub async fn put_item(
     let stored = item::encode_stored(&new_item, new_size);
 
     let keep_old = return_values == ReturnValues::AllOld;
+    db.throttle.admit(&meta, Access::Write, None, "PutItem")?;
     let writing = Arc::clone(&meta);
     let (replaced, side) = db
         .store
@@ -89,16 +91,14 @@ pub async fn put_item(
         Some(bytes) => Some(item::decode_stored(&bytes)?),
         None => None,
     };
+    let charge = charge_with(
+        capacity::write_units(old_size, Some(new_size)),
+        &side.index_charge,
+    );
+    db.throttle.charge(&meta, Access::Write, &charge);
     Ok(PutItemOutput {
         attributes,
-        consumed_capacity: capacity::charged(
-            &meta.name,
-            &charge_with(
-                capacity::write_units(old_size, Some(new_size)),
-                &side.index_charge,
-            ),
-            rcc,
-        ),
+        consumed_capacity: capacity::charged(&meta.name, &charge, rcc),
         item_collection_metrics: side.collection_metrics(collection_metrics),
     })
 }

@@ -22,6 +22,7 @@ use super::super::expr::{self, ExpressionAttributes, ExpressionKind};
 use super::super::item::{self, ParameterUse, Violations};
 use super::super::keys::{self, KeyRange};
 use super::super::page::{self, PageSpec, is_set};
+use super::super::throttle::Access;
 use super::super::types::query::{QueryInput, QueryOutput};
 use crate::storage::StorageError;
 use crate::storage::tables::dynamodb_items;
@@ -129,6 +130,8 @@ pub fn query(
     )?;
     let reads_through = source.reads_through(select, filter.as_ref(), projection.as_ref(), true)?;
 
+    db.throttle
+        .admit(&meta, Access::Read, input.index_name.as_deref(), "Query")?;
     // Read inline: a page is bounded by Limit and by 1 MB of items read.
     let txn = db.store.read()?;
     let name = source.storage_name();
@@ -166,6 +169,7 @@ pub fn query(
     }
 
     let charge = page.charge(&source, consistent);
+    db.throttle.charge(&meta, Access::Read, &charge);
     let mut output = page.into_output(shape);
     output.consumed_capacity = capacity::charged(&meta.name, &charge, rcc);
     Ok(output)

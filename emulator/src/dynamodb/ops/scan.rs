@@ -21,6 +21,7 @@ use super::super::expr::{self, ExpressionAttributes, ExpressionKind};
 use super::super::item::{self, ParameterUse, Violations};
 use super::super::keys::{self, KeyRange};
 use super::super::page::{self, PageSpec, is_set};
+use super::super::throttle::Access;
 use super::super::types::query::{ScanInput, ScanOutput};
 use crate::storage::StorageError;
 use crate::storage::tables::dynamodb_items;
@@ -125,6 +126,8 @@ pub fn scan(
         range.start = Bound::Excluded(key);
     }
 
+    db.throttle
+        .admit(&meta, Access::Read, input.index_name.as_deref(), "Scan")?;
     // Read inline: a page is bounded by Limit and by 1 MB of items read.
     let txn = db.store.read()?;
     let name = source.storage_name();
@@ -153,6 +156,7 @@ pub fn scan(
     };
 
     let charge = page.charge(&source, consistent);
+    db.throttle.charge(&meta, Access::Read, &charge);
     let mut output = page.into_output(shape);
     output.consumed_capacity = capacity::charged(&meta.name, &charge, rcc);
     Ok(output)

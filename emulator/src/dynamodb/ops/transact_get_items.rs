@@ -25,6 +25,7 @@ use super::super::capacity::{self, Tally};
 use super::super::error::{DynamoError, Result};
 use super::super::expr::{self, ExpressionAttributes};
 use super::super::item::{self, ParameterUse, StoredItem, Violations};
+use super::super::throttle::Access;
 use super::super::transaction::{self, CAPACITY_FACTOR, Target};
 use super::super::types::transaction::{TransactGetItemsInput, TransactGetItemsOutput};
 use super::transact_write_items::check_list_length;
@@ -119,6 +120,8 @@ pub fn transact_get_items(
         return Err(transaction::cancelled(&reasons));
     }
 
+    db.throttle
+        .admit_transaction(metas.iter().map(|m| &**m), Access::Read, "TransactGetItems")?;
     let txn = db.store.read()?;
     let mut tally = Tally::new();
     let mut responses = Vec::with_capacity(keys.len());
@@ -143,6 +146,7 @@ pub fn transact_get_items(
             ),
         });
     }
+    db.throttle.charge_tally(&metas, Access::Read, &tally);
     Ok(TransactGetItemsOutput {
         responses,
         consumed_capacity: tally.into_list(rcc),

@@ -27,9 +27,13 @@
 //!    at decoding, then key values (empty or oversized ones refused, mismatched ones left to
 //!    cancel the transaction), then two actions on one item.
 
+use std::sync::Arc;
+
 use super::super::DynamoDb;
+use super::super::catalog::TableMeta;
 use super::super::error::{DynamoError, Result};
 use super::super::item::{self, ConditionMembers, UpdateMembers, Violations};
+use super::super::throttle::Access;
 use super::super::transaction::{self, MAX_ACTIONS, MAX_PAYLOAD_BYTES, Target, Token, WriteAction};
 use super::super::types::transaction::{
     TransactWriteItem, TransactWriteItemsInput, TransactWriteItemsOutput,
@@ -179,9 +183,17 @@ pub async fn transact_write_items(
         });
     }
 
+    db.throttle.admit_transaction(
+        actions.iter().map(|a| &*a.meta),
+        Access::Write,
+        "TransactWriteItems",
+    )?;
+    let metas: Vec<Arc<TableMeta>> = actions.iter().map(|a| Arc::clone(&a.meta)).collect();
     let outcome = transaction::write_transaction(db, region, actions, token).await?;
+    let tally = outcome.tally();
+    db.throttle.charge_tally(&metas, Access::Write, &tally);
     Ok(TransactWriteItemsOutput {
-        consumed_capacity: outcome.tally().into_list(rcc),
+        consumed_capacity: tally.into_list(rcc),
         item_collection_metrics: (collection_metrics && !outcome.collections.is_empty())
             .then_some(outcome.collections),
     })

@@ -28,6 +28,7 @@ use super::super::error::{DynamoError, Result};
 use super::super::index::entries::Origin;
 use super::super::item::{self, ReturnValues, UpdateMembers, WriteMembers, WriteOptions};
 use super::super::table_writer::{SideEffects, TableWriter};
+use super::super::throttle::Access;
 use super::super::types::item::{UpdateItemInput, UpdateItemOutput};
 use super::super::value::Item;
 
@@ -76,6 +77,8 @@ pub async fn update_item(
     let stored_key = primary_key.stored_key()?;
     let key_item = primary_key.to_item(&meta.key_schema);
 
+    db.throttle
+        .admit(&meta, Access::Write, None, "UpdateItem")?;
     let writing = Arc::clone(&meta);
     let (attributes, old_size, new_size, side) = db
         .store
@@ -126,16 +129,14 @@ pub async fn update_item(
         )
         .await??;
 
+    let charge = charge_with(
+        capacity::write_units(old_size, Some(new_size)),
+        &side.index_charge,
+    );
+    db.throttle.charge(&meta, Access::Write, &charge);
     Ok(UpdateItemOutput {
         attributes,
-        consumed_capacity: capacity::charged(
-            &meta.name,
-            &charge_with(
-                capacity::write_units(old_size, Some(new_size)),
-                &side.index_charge,
-            ),
-            rcc,
-        ),
+        consumed_capacity: capacity::charged(&meta.name, &charge, rcc),
         item_collection_metrics: side.collection_metrics(collection_metrics),
     })
 }

@@ -295,7 +295,7 @@ pub struct DeleteRequest {
 #[derive(Debug, Default, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct BatchWriteItemOutput {
-    /// Always present; empty because this emulator never throttles.
+    /// Always present; empty unless `--throttle` held requests back.
     pub unprocessed_items: BTreeMap<String, Vec<WriteRequest>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub consumed_capacity: Option<Vec<ConsumedCapacity>>,

@@ -9,5 +9,6 @@ mod protocol;
 mod query_scan;
 mod regions;
 mod tables;
+mod throttling;
 mod transactions;
 mod ttl;
