@@ -6,6 +6,7 @@
 //! inside the write transaction everything the write depends on.
 //!
 //! - `catalog`: databases and tables, durable in redb.
+//! - `records`: the stored records, their read API and the observers of their changes.
 //! - `validate`: the front end's constraint messages, names, tags, resource ARNs.
 //! - `ops`: one file per operation.
 
@@ -13,6 +14,7 @@ pub mod catalog;
 pub mod error;
 pub mod json;
 pub mod ops;
+pub mod records;
 pub mod types;
 pub mod validate;
 
@@ -36,6 +38,7 @@ pub struct Timestream {
     pub(crate) store: Arc<Store>,
     pub(crate) account_id: String,
     endpoint_address: aws::EndpointAddress,
+    pub(crate) observers: records::Observers,
 }
 
 impl Timestream {
@@ -44,7 +47,14 @@ impl Timestream {
             store,
             account_id: config.account_id.clone(),
             endpoint_address: aws::EndpointAddress::default(),
+            observers: records::Observers::default(),
         }
+    }
+
+    /// Registers `observer` to hear of every committed change to records (see
+    /// `records::RecordObserver` for the order of notifications and how to apply them).
+    pub fn observe(&self, observer: Arc<dyn records::RecordObserver>) {
+        self.observers.register(observer);
     }
 
     /// Records the address the server listens on (`host:port`) for DescribeEndpoints.

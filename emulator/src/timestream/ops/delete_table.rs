@@ -4,7 +4,8 @@
 //! {"DatabaseName": "ml-monitoring", "TableName": "drift"} → {}
 //! ```
 //!
-//! The table's description, its records and its schema entries go in one transaction.
+//! The table's description, its records and its schema entries go in one transaction;
+//! record observers hear of it once it has committed.
 
 use redb::ReadableTable;
 
@@ -23,8 +24,9 @@ pub async fn delete_table(
     let (database, table) = required_table(&input.database_name, &input.table_name)?;
     let (database, table) = (database.to_owned(), table.to_owned());
     let region = region.to_owned();
-    ts.store
-        .write(move |txn| -> Result<()> {
+    let table_id = ts
+        .store
+        .write(move |txn| -> Result<u64> {
             let catalog = catalog::Writer(txn);
             let Some(record) = catalog.table(&region, &database, &table)? else {
                 return Err(if catalog.database(&region, &database)?.is_none() {
@@ -50,8 +52,62 @@ pub async fn delete_table(
             let name = tables::timestream_records_name(record.id);
             txn.delete_table(tables::timestream_records(&name))?;
             catalog.remove_table(&region, &database, &table)?;
-            Ok(())
+            Ok(record.id)
         })
         .await??;
+    ts.observers.table_dropped(table_id);
     Ok(EmptyResponse {})
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use serde_json::json;
+
+    use super::*;
+    use crate::timestream::ops::create_database::create_database;
+    use crate::timestream::ops::create_table::create_table;
+    use crate::timestream::ops::tests::{REGION, input, service};
+    use crate::timestream::records::{RecordObserver, StoredRecord};
+
+    #[derive(Default)]
+    struct Dropped(Mutex<Vec<u64>>);
+
+    impl RecordObserver for Dropped {
+        fn records_written(&self, _: u64, _: &[StoredRecord]) {}
+        fn table_dropped(&self, table_id: u64) {
+            self.0.lock().expect("lock").push(table_id);
+        }
+        fn records_expired(&self, _: u64, _: i64) {}
+    }
+
+    #[tokio::test]
+    async fn observers_hear_of_a_dropped_table() {
+        let ts = service();
+        let dropped = Arc::new(Dropped::default());
+        ts.observe(dropped.clone());
+        create_database(&ts, REGION, input(json!({"DatabaseName": "metrics"})))
+            .await
+            .expect("database");
+        let names = json!({"DatabaseName": "metrics", "TableName": "drift"});
+        create_table(&ts, REGION, input(names.clone()))
+            .await
+            .expect("table");
+        let id = ts
+            .snapshot()
+            .expect("snapshot")
+            .table(REGION, "metrics", "drift")
+            .expect("read")
+            .expect("table")
+            .id;
+        delete_table(&ts, REGION, input(names.clone()))
+            .await
+            .expect("deleted");
+        assert_eq!(*dropped.0.lock().expect("lock"), [id]);
+        delete_table(&ts, REGION, input(names))
+            .await
+            .expect_err("already gone");
+        assert_eq!(dropped.0.lock().expect("lock").len(), 1);
+    }
 }
