@@ -12,6 +12,7 @@ use redb::{ReadTransaction, ReadableTable};
 use serde::{Deserialize, Serialize};
 
 use super::error::{DynamoError, Result};
+use super::streams::TableStream;
 use crate::storage::tables::{DYNAMODB_CATALOG, DYNAMODB_TABLE_IDS, META};
 use crate::storage::{StorageError, Store, Txn};
 
@@ -177,10 +178,11 @@ pub struct TableMeta {
     /// (0, 0) in records written before this field existed: derived when described.
     #[serde(default)]
     pub warm_throughput: (u64, u64),
-    /// Bumped by every change to the table's indexes (and mirrored in the `meta` table, see
-    /// [`index_generation`]), so that a write prepared with an older description notices.
-    #[serde(default)]
-    pub index_generation: u64,
+    /// Bumped by every change to what an item write maintains besides the item: the
+    /// table's indexes and its stream (mirrored in the `meta` table, see
+    /// [`write_generation`]), so that a write prepared with an older description notices.
+    #[serde(default, alias = "index_generation")]
+    pub write_generation: u64,
     #[serde(default)]
     pub global_indexes: Vec<IndexMeta>,
     #[serde(default)]
@@ -188,6 +190,9 @@ pub struct TableMeta {
     /// The last UpdateTimeToLive; `None` while TTL was never enabled.
     #[serde(default)]
     pub time_to_live: Option<TimeToLive>,
+    /// The latest stream; `None` while no stream was ever enabled.
+    #[serde(default)]
+    pub stream: Option<TableStream>,
 }
 
 /// A table's Time to Live setting as UpdateTimeToLive last left it (`dynamodb::ttl`).
@@ -414,30 +419,32 @@ pub fn remove_meta(
     Ok(())
 }
 
-fn index_generation_key(id: u64) -> String {
+fn write_generation_key(id: u64) -> String {
+    // Named when only index changes bumped it; kept so that stored counters stay valid.
     format!("dynamodb.index_generation.{id}")
 }
 
-/// The index generation of table `id` as committed (0 until its indexes first change).
-/// Item writes compare it with the description they were prepared with: a description from
-/// before an index was created or deleted must not be used to write, or the write would
-/// miss (or resurrect) the index's entries.
-pub fn index_generation(txn: &Txn<'_>, id: u64) -> std::result::Result<u64, StorageError> {
+/// The write generation of table `id` as committed (0 until its indexes or stream first
+/// change). Item writes compare it with the description they were prepared with: a
+/// description from before an index was created or deleted, or a stream enabled or
+/// disabled, must not be used to write, or the write would miss (or resurrect) the index's
+/// entries or the stream's records.
+pub fn write_generation(txn: &Txn<'_>, id: u64) -> std::result::Result<u64, StorageError> {
     let table = txn.open(META)?;
-    let value = table.get(index_generation_key(id).as_str())?;
+    let value = table.get(write_generation_key(id).as_str())?;
     Ok(value
         .and_then(|v| v.value().try_into().ok().map(u64::from_le_bytes))
         .unwrap_or(0))
 }
 
-/// Records `meta.index_generation` as committed (with the description that has it).
-pub fn store_index_generation(
+/// Records `meta.write_generation` as committed (with the description that has it).
+pub fn store_write_generation(
     txn: &Txn<'_>,
     meta: &TableMeta,
 ) -> std::result::Result<(), StorageError> {
     txn.open(META)?.insert(
-        index_generation_key(meta.id).as_str(),
-        meta.index_generation.to_le_bytes().as_slice(),
+        write_generation_key(meta.id).as_str(),
+        meta.write_generation.to_le_bytes().as_slice(),
     )?;
     Ok(())
 }

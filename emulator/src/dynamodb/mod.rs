@@ -14,6 +14,7 @@
 //! - `index`: secondary indexes: their definitions and entries.
 //! - `catalog`: table descriptions, durable and cached.
 //! - `page`: what Query and Scan share: their common checks and the page loop.
+//! - `streams`: stream settings, the streams of each table, and their change records.
 //! - `table_writer`: every item write, with what must change in the same transaction.
 //! - `throttle`: capacity limits, when `--throttle` asks for them.
 //! - `transaction`: TransactWriteItems' engine (all-or-nothing writes, cancellation
@@ -34,6 +35,7 @@ pub mod number;
 pub mod ops;
 pub mod page;
 pub mod size;
+pub mod streams;
 pub mod table_writer;
 pub mod throttle;
 pub mod transaction;

@@ -1,7 +1,8 @@
 //! Every change to a table's items goes through a [`TableWriter`], inside a write closure,
 //! so that what must change with an item changes in the same transaction: the table's
 //! TableSizeBytes counter, the entries of its secondary indexes (with their IndexSizeBytes
-//! counters), and, with local indexes, the size of the item's collection.
+//! counters), with local indexes the size of the item's collection, and with a stream
+//! enabled the change's stream record (`streams::records`).
 //!
 //! Invariant: a write closure that fails must not have written anything, because the
 //! group-commit writer commits whatever a closure did, whatever it returns. Callers therefore
@@ -17,6 +18,7 @@ use super::index::collections;
 use super::index::entries::{self, Origin};
 use super::item::{self, ItemsTable, Replaced, StoredItem};
 use super::page;
+use super::streams::records::{Actor, RecordWriter};
 use super::types::item::ItemCollectionMetrics;
 use super::value::Item;
 use crate::storage::tables::{DYNAMODB_COLLECTIONS, dynamodb_items};
@@ -68,6 +70,8 @@ pub struct TableWriter<'t> {
     collections: Option<Table<'t, &'static [u8], &'static [u8]>>,
     /// The collections written so far, with their sizes after the write.
     collection_metrics: Vec<ItemCollectionMetrics>,
+    /// The table's enabled stream, if it has one.
+    stream: Option<RecordWriter<'t>>,
 }
 
 impl<'t> TableWriter<'t> {
@@ -75,7 +79,9 @@ impl<'t> TableWriter<'t> {
     /// under its name (it may have been deleted since the request looked it up).
     pub fn open(txn: &'t Txn<'t>, meta: &'t TableMeta) -> Result<TableWriter<'t>> {
         item::ensure_live(txn, meta)?;
-        let meta = if catalog::index_generation(txn, meta.id)? == meta.index_generation {
+        // A description older than the last index or stream change is replaced by the
+        // committed one, so that no write misses an index entry or a stream record.
+        let meta = if catalog::write_generation(txn, meta.id)? == meta.write_generation {
             Cow::Borrowed(meta)
         } else {
             match catalog::stored_meta(txn, &meta.region, &meta.name)? {
@@ -106,6 +112,10 @@ impl<'t> TableWriter<'t> {
         } else {
             Some(txn.open(DYNAMODB_COLLECTIONS)?)
         };
+        let stream = match meta.stream.as_ref().filter(|s| s.enabled) {
+            Some(stream) => Some(RecordWriter::open(txn, &meta, stream)?),
+            None => None,
+        };
         Ok(TableWriter {
             txn,
             items: item::open_items(txn, &meta)?,
@@ -115,6 +125,7 @@ impl<'t> TableWriter<'t> {
             index_charge: Charge::default(),
             collections,
             collection_metrics: Vec::new(),
+            stream,
         })
     }
 
@@ -156,7 +167,7 @@ impl<'t> TableWriter<'t> {
             true => Some(self.plan_collection(key, item, stored)?),
             false => None,
         };
-        let need_old = keep_old || !self.indexes.is_empty();
+        let need_old = keep_old || !self.indexes.is_empty() || self.stream.is_some();
         let replaced = item::insert(&mut self.items, key, stored, need_old)?;
         let new_size = item::stored_size(stored)?;
         self.account_size(replaced.as_ref().map(|r| r.size), Some(new_size))?;
@@ -171,13 +182,27 @@ impl<'t> TableWriter<'t> {
         if let Some((counter, size)) = collection {
             self.record_collection(&counter, item, size)?;
         }
+        if let Some(stream) = &mut self.stream {
+            let old = replaced.as_ref().and_then(|r| r.bytes.as_deref());
+            stream.append(old, Some((item, stored)), Actor::Client)?;
+        }
         Ok(replaced.map(|r| keep_only_if(r, keep_old)))
     }
 
     /// Removes the item under `key` and its index entries; says what it removed, with the
     /// old bytes when `keep_old`.
     pub fn delete(&mut self, key: &[u8], keep_old: bool) -> Result<Option<Replaced>> {
-        let need_old = keep_old || !self.indexes.is_empty();
+        self.delete_by(key, keep_old, Actor::Client)
+    }
+
+    /// Removes the item under `key` on the service's behalf: the TTL sweeper deleting an
+    /// expired item (its stream record names the service as the actor).
+    pub fn delete_expired(&mut self, key: &[u8]) -> Result<()> {
+        self.delete_by(key, false, Actor::TimeToLive).map(drop)
+    }
+
+    fn delete_by(&mut self, key: &[u8], keep_old: bool, actor: Actor) -> Result<Option<Replaced>> {
+        let need_old = keep_old || !self.indexes.is_empty() || self.stream.is_some();
         let removed = item::remove(&mut self.items, key, need_old)?;
         self.account_size(removed.as_ref().map(|r| r.size), None)?;
         if !self.indexes.is_empty()
@@ -196,13 +221,11 @@ impl<'t> TableWriter<'t> {
                 self.record_collection(&counter, &old, size)?;
             }
         }
+        if let Some(stream) = &mut self.stream {
+            let old = removed.as_ref().and_then(|r| r.bytes.as_deref());
+            stream.append(old, None, actor)?;
+        }
         Ok(removed.map(|r| keep_only_if(r, keep_old)))
-    }
-
-    /// Removes the item under `key` on the service's behalf: the TTL sweeper deleting an
-    /// expired item.
-    pub fn delete_expired(&mut self, key: &[u8]) -> Result<()> {
-        self.delete(key, false).map(drop)
     }
 
     /// The index key attributes of a stored item (what its index entries' keys are made of),

@@ -8,6 +8,8 @@
 //! | `dynamodb_items_<id>` | `dynamodb::keys` stored key | item size (u32 LE) ‖ item as canonical DynamoDB JSON (`dynamodb::item`) |
 //! | `dynamodb_collections` | table id (u64 BE) ‖ partition prefix (`dynamodb::keys`) | size of the item collection (u64 LE), for tables with local indexes |
 //! | `dynamodb_index_<id>` | `dynamodb::keys` index entry key (index key ‖ the item's stored key) | the item's projection, stored like an item |
+//! | `dynamodb_streams` | `region/table-name/stream-label` | JSON `StreamMeta` record of a stream, enabled or closed, until its retention ends (`dynamodb::streams`) |
+//! | `dynamodb_stream_<id>` | sequence number (u64 BE) | creation time in ms since the epoch (u64 LE) ‖ the stream record as GetRecords returns it (`dynamodb::streams::records`) |
 //! | `dynamodb_transaction_tokens` | `region/ClientRequestToken` | JSON record of the TransactWriteItems the token is bound to and its answer, with its expiry (`dynamodb::transaction::tokens`) |
 //! | `timestream_databases` | `region/database` | JSON `DatabaseRecord` (`timestream::catalog`) |
 //! | `timestream_tables` | `region/database/table` | JSON `TableRecord` (`timestream::catalog`) |
@@ -15,8 +17,9 @@
 //! | `timestream_schema` | table id (u64 BE) ‖ kind ‖ name (`timestream::records`) | measure type, for measure names and multi-measure attributes; empty for dimension names |
 //! | `dynamodb_transaction_token_expiry` | expiry in ms since the epoch (u64 BE) ‖ `region/ClientRequestToken` | empty: the tokens in expiry order, so expired ones are swept by a range scan |
 //!
-//! Item, index and Timestream record tables are named by ids that are never reused, so a table (or index)
-//! deleted and created again under the same name never sees its predecessor's entries.
+//! Item, index, stream record and Timestream record tables are named by ids that are never reused, so a
+//! table (or index, or stream) deleted and created again under the same name never sees its predecessor's
+//! entries.
 
 use redb::TableDefinition;
 
@@ -26,6 +29,7 @@ pub const DYNAMODB_TABLE_IDS: TableDefinition<&str, u64> =
     TableDefinition::new("dynamodb_table_ids");
 pub const DYNAMODB_COLLECTIONS: TableDefinition<&[u8], &[u8]> =
     TableDefinition::new("dynamodb_collections");
+pub const DYNAMODB_STREAMS: TableDefinition<&str, &[u8]> = TableDefinition::new("dynamodb_streams");
 pub const DYNAMODB_TRANSACTION_TOKENS: TableDefinition<&str, &[u8]> =
     TableDefinition::new("dynamodb_transaction_tokens");
 pub const DYNAMODB_TRANSACTION_TOKEN_EXPIRY: TableDefinition<&[u8], &[u8]> =
@@ -45,6 +49,17 @@ pub fn dynamodb_items(name: &str) -> TableDefinition<'_, &'static [u8], &'static
 /// The redb table name holding the entries of secondary index `id`.
 pub fn dynamodb_index_name(id: u64) -> String {
     format!("dynamodb_index_{id}")
+}
+
+/// The redb table name holding the records of DynamoDB stream `id`.
+pub fn dynamodb_stream_records_name(id: u64) -> String {
+    format!("dynamodb_stream_{id}")
+}
+
+/// Records of one DynamoDB stream. The definition borrows `name`, built by
+/// [`dynamodb_stream_records_name`].
+pub fn dynamodb_stream_records(name: &str) -> TableDefinition<'_, &'static [u8], &'static [u8]> {
+    TableDefinition::new(name)
 }
 
 pub const TIMESTREAM_DATABASES: TableDefinition<&str, &[u8]> =

@@ -122,7 +122,7 @@ pub fn apply(
             let index = meta.global_indexes.remove(position);
             txn.delete_table(dynamodb_items(&index.entries_table_name()))?;
             catalog::remove_index_size(txn, index.id)?;
-            meta.index_generation += 1;
+            meta.write_generation += 1;
         }
     }
     Ok(())
@@ -225,6 +225,6 @@ fn create_index(
     drop(items);
     catalog::adjust_index_size(txn, index.id, size)?;
     meta.global_indexes.push(index);
-    meta.index_generation += 1;
+    meta.write_generation += 1;
     Ok(())
 }

@@ -28,8 +28,9 @@ use crate::dynamodb::catalog::{
 };
 use crate::dynamodb::error::{DynamoError, ErrorCode, Result};
 use crate::dynamodb::index::definition::{self, TableContext};
+use crate::dynamodb::streams::{self, StreamChange, StreamViewType};
 use crate::dynamodb::types::table::{
-    AttributeDefinition, CreateTableInput, CreateTableOutput, KeySchemaElement,
+    AttributeDefinition, CreateTableInput, CreateTableOutput, KeySchemaElement, StreamSpecification,
 };
 use crate::storage::tables::dynamodb_items;
 
@@ -77,11 +78,13 @@ pub async fn create_table(
         table_class: spec.table_class,
         tags: spec.tags,
         table_class_updated_at: None,
-        index_generation: 0,
+        write_generation: 0,
         global_indexes: spec.global_indexes,
         local_indexes: spec.local_indexes,
         time_to_live: None,
+        stream: None,
     };
+    let stream = spec.stream;
     let meta = db
         .store
         .write(move |txn| -> Result<TableMeta> {
@@ -108,6 +111,9 @@ pub async fn create_table(
                 index.id = catalog::next_table_id(txn)?;
                 index.active_at = active_at;
                 txn.create_table(dynamodb_items(&index.entries_table_name()))?;
+            }
+            if let Some(view_type) = stream {
+                meta.stream = Some(streams::open(txn, &meta, view_type, meta.created_at)?);
             }
             catalog::store_meta(txn, &meta)?;
             Ok(meta)
@@ -152,6 +158,8 @@ struct NewTable {
     deletion_protection: bool,
     global_indexes: Vec<IndexMeta>,
     local_indexes: Vec<IndexMeta>,
+    /// The view type of the stream to open with the table.
+    stream: Option<StreamViewType>,
 }
 
 fn validate(input: CreateTableInput) -> Result<NewTable> {
@@ -184,14 +192,24 @@ fn validate(input: CreateTableInput) -> Result<NewTable> {
         "globalSecondaryIndexes",
         &mut v,
     );
-    if let Some(stream) = &input.stream_specification
-        && stream.stream_enabled.is_none()
-    {
-        v.null("streamSpecification.streamEnabled");
-    }
+    let stream_view_type = input
+        .stream_specification
+        .as_ref()
+        .and_then(|stream| check_stream_members(stream, &mut v));
     v.into_result()?;
 
     reject_unimplemented(&input)?;
+    let stream = match &input.stream_specification {
+        Some(spec) => match streams::check_specification(
+            spec.stream_enabled.unwrap_or(false),
+            stream_view_type,
+            true,
+        )? {
+            StreamChange::Enable(view_type) => Some(view_type),
+            StreamChange::Disable => None,
+        },
+        None => None,
+    };
 
     // Constraint checks passed, so the required members are present and well-formed.
     let definitions = input.attribute_definitions.unwrap_or_default();
@@ -258,7 +276,32 @@ fn validate(input: CreateTableInput) -> Result<NewTable> {
         deletion_protection: input.deletion_protection_enabled.unwrap_or(false),
         global_indexes,
         local_indexes,
+        stream,
     })
+}
+
+/// The member constraints of a StreamSpecification (CreateTable and UpdateTable): a
+/// present `StreamEnabled`, a known `StreamViewType`. Returns the view type if it is one.
+pub(crate) fn check_stream_members(
+    spec: &StreamSpecification,
+    v: &mut Violations,
+) -> Option<StreamViewType> {
+    if spec.stream_enabled.is_none() {
+        v.null("streamSpecification.streamEnabled");
+    }
+    let value = spec.stream_view_type.as_deref()?;
+    let view_type = StreamViewType::from_wire(value);
+    if view_type.is_none() {
+        v.push(
+            value,
+            "streamSpecification.streamViewType",
+            &format!(
+                "Member must satisfy enum value set: {}",
+                StreamViewType::ENUM_SET
+            ),
+        );
+    }
+    view_type
 }
 
 /// A capacity that passed [`check_capacity`] (present and at least 1).
@@ -271,11 +314,6 @@ fn capacity_units(value: Option<i64>) -> u64 {
 /// work that implements a member removes it from here.
 fn reject_unimplemented(input: &CreateTableInput) -> Result<()> {
     let mut present = Vec::new();
-    if let Some(stream) = &input.stream_specification
-        && stream.stream_enabled == Some(true)
-    {
-        present.push("StreamSpecification");
-    }
     if let Some(sse) = &input.sse_specification
         && (sse.enabled == Some(true) || sse.sse_type.is_some() || sse.kms_master_key_id.is_some())
     {
@@ -292,14 +330,6 @@ fn reject_unimplemented(input: &CreateTableInput) -> Result<()> {
     }
     if let Some(member) = present.first() {
         return Err(not_supported_yet(member));
-    }
-    if let Some(stream) = &input.stream_specification
-        && stream.stream_view_type.is_some()
-    {
-        return Err(DynamoError::validation(
-            "One or more parameter values were invalid: Table is being created with a stream \
-             disabled, UpdateViewType should not be specified",
-        ));
     }
     Ok(())
 }
@@ -1095,12 +1125,6 @@ pub(crate) mod tests {
             assert!(message.starts_with(member), "{message}");
             assert!(message.contains("not supported"), "{message}");
         }
-        let message = error_of(with(
-            base(),
-            "StreamSpecification",
-            json!({"StreamEnabled": true, "StreamViewType": "NEW_IMAGE"}),
-        ));
-        assert!(message.starts_with("StreamSpecification is not supported"));
         let message = error_of(with(base(), "SSESpecification", json!({"Enabled": true})));
         assert!(message.starts_with("SSESpecification is not supported"));
         // The defaults they would describe are accepted.
@@ -1114,6 +1138,38 @@ pub(crate) mod tests {
             json!({"Enabled": false}),
         )))
         .expect("no stream and default encryption are what the emulator does");
+    }
+
+    #[test]
+    fn stream_specifications_follow_the_services_rules() {
+        let stream = |spec: serde_json::Value| with(base(), "StreamSpecification", spec);
+        assert_eq!(
+            validate(input(stream(
+                json!({"StreamEnabled": true, "StreamViewType": "NEW_IMAGE"})
+            )))
+            .expect("valid")
+            .stream,
+            Some(StreamViewType::NewImage)
+        );
+        assert_eq!(
+            error_of(stream(json!({"StreamEnabled": true}))),
+            "One or more parameter values were invalid: Table is being created with a stream \
+             enabled, UpdateViewType is required"
+        );
+        assert_eq!(
+            error_of(stream(
+                json!({"StreamEnabled": false, "StreamViewType": "KEYS_ONLY"})
+            )),
+            "One or more parameter values were invalid: Table is being created with a stream \
+             disabled, UpdateViewType should not be specified"
+        );
+        assert_eq!(
+            error_of(stream(json!({"StreamViewType": "KEYS"}))),
+            "2 validation errors detected: Value null at 'streamSpecification.streamEnabled' \
+             failed to satisfy constraint: Member must not be null; Value 'KEYS' at \
+             'streamSpecification.streamViewType' failed to satisfy constraint: Member must \
+             satisfy enum value set: [NEW_IMAGE, OLD_IMAGE, NEW_AND_OLD_IMAGES, KEYS_ONLY]"
+        );
     }
 
     #[test]

@@ -8,10 +8,11 @@
 //! The answer says DELETING, as the service's does, but the table is gone at once: its items,
 //! its size counter and its catalog record are removed in one write transaction, so a write
 //! racing the delete either lands before it (and is deleted with the table) or finds no table.
+//! Its stream, if enabled, is closed: it stays readable until its retention ends.
 //! A table still CREATING cannot be deleted (ResourceInUseException), nor one with deletion
 //! protection (ValidationException).
 
-use super::create_table::being_created;
+use super::create_table::{being_created, now_millis};
 use super::describe_table::{
     Counts, DescriptionKind, IndexCounts, description, resolve_table_name,
 };
@@ -19,6 +20,7 @@ use crate::dynamodb::DynamoDb;
 use crate::dynamodb::catalog::{self, TableMeta, TableStatus};
 use crate::dynamodb::error::{DynamoError, Result};
 use crate::dynamodb::index::collections;
+use crate::dynamodb::streams;
 use crate::dynamodb::types::table::{DeleteTableInput, DeleteTableOutput};
 use crate::storage::StorageError;
 use crate::storage::tables::dynamodb_items;
@@ -62,6 +64,7 @@ pub async fn delete_table(
             counts.items = entry_count(txn, &items_name)?;
             txn.delete_table(dynamodb_items(&items_name))?;
             counts.bytes = catalog::remove_table_size(txn, meta.id)?;
+            streams::close(txn, &meta, now_millis())?;
             catalog::remove_meta(txn, &meta.region, &meta.name)?;
             Ok((meta, counts))
         })

@@ -19,6 +19,7 @@ use super::create_table::{
 use crate::dynamodb::DynamoDb;
 use crate::dynamodb::catalog::{self, BillingMode, IndexMeta, KeySchema, Projection, TableMeta};
 use crate::dynamodb::error::{DynamoError, Result};
+use crate::dynamodb::types::stream::StreamSpecificationDescription;
 use crate::dynamodb::types::table::{
     AttributeDefinition, BillingModeSummary, DescribeTableInput, DescribeTableOutput,
     GlobalSecondaryIndexDescription, IndexWarmThroughputDescription, KeySchemaElement,
@@ -160,6 +161,14 @@ pub(crate) fn description(
                 .map(|index| global_index_description(meta, index, &counts, status, full))
                 .collect()
         }),
+        stream_specification: meta.stream.as_ref().filter(|s| s.enabled).map(|s| {
+            StreamSpecificationDescription {
+                stream_enabled: true,
+                stream_view_type: s.view_type.as_str(),
+            }
+        }),
+        latest_stream_label: meta.stream.as_ref().map(|s| s.label.clone()),
+        latest_stream_arn: meta.stream.as_ref().map(|s| s.arn(&meta.arn)),
         deletion_protection_enabled: meta.deletion_protection,
         warm_throughput: full.then(|| {
             let (read, write) = warm_throughput(meta);
@@ -596,10 +605,11 @@ mod tests {
             tags: vec![],
             table_class_updated_at: None,
             warm_throughput: (0, 0),
-            index_generation: 0,
+            write_generation: 0,
             global_indexes: Vec::new(),
             local_indexes: Vec::new(),
             time_to_live: None,
+            stream: None,
         }
     }
 

@@ -7,7 +7,9 @@
 //! ```
 //!
 //! Implemented: the billing mode switch (PROVISIONED ↔ PAY_PER_REQUEST), a
-//! ProvisionedThroughput change, DeletionProtectionEnabled and TableClass. The change is
+//! ProvisionedThroughput change, DeletionProtectionEnabled, TableClass, index changes and
+//! StreamSpecification (enabling opens a new stream, disabling closes the current one; the
+//! view type of an enabled stream cannot be changed, as on the service). The change is
 //! applied at once, so DescribeTable reports it (and ACTIVE) immediately. The answer is the
 //! service's, which describes the table as it was: TableStatus UPDATING (except for a
 //! DeletionProtectionEnabled change, which the service makes synchronously), the OLD capacity
@@ -29,8 +31,8 @@
 //! changes per 30 days, and the per-table capacity maximum. NumberOfDecreasesToday is kept.
 
 use super::create_table::{
-    ON_DEMAND_WARM_THROUGHPUT, Violations, being_created, check_capacity, check_table_class,
-    not_supported_yet, now_millis, required_table_name,
+    ON_DEMAND_WARM_THROUGHPUT, Violations, being_created, check_capacity, check_stream_members,
+    check_table_class, not_supported_yet, now_millis, required_table_name,
 };
 use super::describe_table::{
     Counts, DescriptionKind, counts, description, table_name_member, utc_day, warm_throughput,
@@ -39,10 +41,12 @@ use crate::dynamodb::DynamoDb;
 use crate::dynamodb::catalog::{self, BillingMode, ProvisionedThroughput, TableMeta, TableStatus};
 use crate::dynamodb::error::{DynamoError, Result};
 use crate::dynamodb::index::changes;
+use crate::dynamodb::streams::{self, StreamChange};
 use crate::dynamodb::types::table::{
     AttributeDefinition, BillingModeSummary, GlobalSecondaryIndexUpdate, TableDescription,
     UpdateTableInput, UpdateTableOutput,
 };
+use crate::storage::Txn;
 
 pub async fn update_table(
     db: &DynamoDb,
@@ -64,6 +68,9 @@ pub async fn update_table(
                 return Err(being_created(&change.table));
             }
             let now = now_millis();
+            if let Some(stream) = change.stream {
+                check_stream_change(&old, stream)?;
+            }
             let mut new = change.apply(&old, now)?;
             if let ChangeKind::Indexes {
                 updates,
@@ -79,14 +86,17 @@ pub async fn update_table(
                     now,
                     activation_delay,
                 )?;
-                catalog::store_index_generation(txn, &new)?;
+                catalog::store_write_generation(txn, &new)?;
             }
             if !change.index_updates.is_empty() {
                 // Throughput updates only: they change the description, not the storage.
                 changes::apply(txn, &mut new, &change.index_updates, None, now, 0.0)?;
             }
             changes::check_index_billing(&old, &mut new)?;
-            // All checks are made; the write follows.
+            // All checks are made; the writes follow.
+            if let Some(stream) = change.stream {
+                apply_stream_change(txn, &old, &mut new, stream, now)?;
+            }
             catalog::store_meta(txn, &new)?;
             Ok((old, new))
         })
@@ -106,6 +116,9 @@ struct Change {
     /// Index throughput updates sent with a billing or throughput change (a switch to
     /// PROVISIONED must give every global index its capacity this way).
     index_updates: Vec<GlobalSecondaryIndexUpdate>,
+    /// A StreamSpecification, alone ([`ChangeKind::Stream`]) or with a switch to
+    /// PAY_PER_REQUEST, the one change the service lets it accompany.
+    stream: Option<StreamChange>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -121,6 +134,8 @@ enum ChangeKind {
     },
     DeletionProtection(bool),
     TableClass(String),
+    /// StreamSpecification alone (the change is [`Change::stream`]).
+    Stream,
     /// GlobalSecondaryIndexUpdates, with the request's AttributeDefinitions.
     Indexes {
         updates: Vec<GlobalSecondaryIndexUpdate>,
@@ -157,6 +172,10 @@ fn validate(db: &DynamoDb, region: &str, input: UpdateTableInput) -> Result<Chan
     if let Some(updates) = &input.global_secondary_index_updates {
         changes::check_members(updates, &mut v);
     }
+    let stream_view_type = input
+        .stream_specification
+        .as_ref()
+        .and_then(|stream| check_stream_members(stream, &mut v));
     v.into_result()?;
 
     let unimplemented = unimplemented_members(&input);
@@ -166,6 +185,7 @@ fn validate(db: &DynamoDb, region: &str, input: UpdateTableInput) -> Result<Chan
         input.deletion_protection_enabled.is_some(),
         input.table_class.is_some(),
         input.global_secondary_index_updates.is_some(),
+        input.stream_specification.is_some(),
     ];
     if unimplemented.is_empty() && !changes.contains(&true) {
         return Err(DynamoError::validation(
@@ -186,6 +206,39 @@ fn validate(db: &DynamoDb, region: &str, input: UpdateTableInput) -> Result<Chan
     if several && input.deletion_protection_enabled.is_some() {
         return Err(only_operation("DeletionProtection"));
     }
+    let stream = match &input.stream_specification {
+        Some(spec) => {
+            if input.provisioned_throughput.is_some()
+                || input.billing_mode.as_deref() == Some("PROVISIONED")
+            {
+                return Err(DynamoError::validation(
+                    "One or more parameter values were invalid: You cannot modify stream \
+                     status while updating table IOPS",
+                ));
+            }
+            if input.global_secondary_index_updates.is_some() {
+                return Err(DynamoError::validation(
+                    "One or more parameter values were invalid: You cannot create or delete \
+                     index while changing stream status",
+                ));
+            }
+            let enabled = spec.stream_enabled.unwrap_or(false);
+            Some(streams::check_specification(
+                enabled,
+                stream_view_type,
+                false,
+            )?)
+        }
+        None => None,
+    };
+    if stream.is_some() && input.billing_mode.is_none() {
+        return Ok(Change {
+            table,
+            kind: ChangeKind::Stream,
+            index_updates: Vec::new(),
+            stream,
+        });
+    }
     let mut index_updates = Vec::new();
     if let Some(updates) = input.global_secondary_index_updates {
         if !several {
@@ -197,6 +250,7 @@ fn validate(db: &DynamoDb, region: &str, input: UpdateTableInput) -> Result<Chan
                 table,
                 kind,
                 index_updates,
+                stream,
             });
         }
         if updates.iter().any(|u| u.update.is_none()) {
@@ -234,6 +288,7 @@ fn validate(db: &DynamoDb, region: &str, input: UpdateTableInput) -> Result<Chan
         table,
         kind,
         index_updates,
+        stream,
     })
 }
 
@@ -247,7 +302,6 @@ fn units(value: Option<i64>) -> u64 {
 /// the service itself ignores it unless an index is created.
 fn unimplemented_members(input: &UpdateTableInput) -> Vec<&'static str> {
     [
-        (input.stream_specification.is_some(), "StreamSpecification"),
         (input.sse_specification.is_some(), "SSESpecification"),
         (input.replica_updates.is_some(), "ReplicaUpdates"),
         (input.on_demand_throughput.is_some(), "OnDemandThroughput"),
@@ -264,6 +318,47 @@ fn unimplemented_members(input: &UpdateTableInput) -> Vec<&'static str> {
     .into_iter()
     .filter_map(|(present, member)| present.then_some(member))
     .collect()
+}
+
+/// The service's refusal of a stream change that changes nothing.
+fn check_stream_change(table: &TableMeta, change: StreamChange) -> Result<()> {
+    let enabled = table.stream.as_ref().is_some_and(|s| s.enabled);
+    match (change, enabled) {
+        (StreamChange::Enable(_), true) => Err(DynamoError::validation(format!(
+            "Table already has an enabled stream: TableName: {}",
+            table.name
+        ))),
+        (StreamChange::Disable, false) => Err(DynamoError::validation(format!(
+            "Table has no stream to disable: TableName: {}",
+            table.name
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// Opens or closes the table's stream (checked by [`check_stream_change`]), and bumps the
+/// write generation so that writes prepared before the change write records as it says.
+fn apply_stream_change(
+    txn: &Txn<'_>,
+    old: &TableMeta,
+    new: &mut TableMeta,
+    change: StreamChange,
+    now: f64,
+) -> Result<()> {
+    match change {
+        StreamChange::Enable(view_type) => {
+            new.stream = Some(streams::open(txn, new, view_type, now)?);
+        }
+        StreamChange::Disable => {
+            streams::close(txn, old, now)?;
+            if let Some(stream) = &mut new.stream {
+                stream.enabled = false;
+            }
+        }
+    }
+    new.write_generation += 1;
+    catalog::store_write_generation(txn, new)?;
+    Ok(())
 }
 
 fn only_operation(what: &str) -> DynamoError {
@@ -286,8 +381,8 @@ impl Change {
         let mut new = old.clone();
         let was_provisioned = old.billing_mode == BillingMode::Provisioned;
         match &self.kind {
-            // Applied with the storage they change (`index::changes`).
-            ChangeKind::Indexes { .. } => {}
+            // Applied with the storage they change (`index::changes`, `streams`).
+            ChangeKind::Indexes { .. } | ChangeKind::Stream => {}
             ChangeKind::DeletionProtection(enabled) => new.deletion_protection = *enabled,
             ChangeKind::TableClass(class) => {
                 let current = old.table_class.as_deref().unwrap_or("STANDARD");
@@ -364,6 +459,7 @@ fn max_pair(a: (u64, u64), b: (u64, u64)) -> (u64, u64) {
 fn answer(kind: &ChangeKind, old: &TableMeta, new: &TableMeta, counts: Counts) -> TableDescription {
     let mut shown = old.clone();
     shown.deletion_protection = new.deletion_protection;
+    shown.stream = new.stream.clone();
     shown.billing_mode = new.billing_mode;
     if let ChangeKind::Indexes { .. } = kind {
         // The index being created shows as CREATING; the deleted one is gone.
@@ -646,13 +742,20 @@ mod tests {
              'billingMode' failed to satisfy constraint: Member must satisfy enum value set: \
              [PROVISIONED, PAY_PER_REQUEST]"
         );
-        for member in ["StreamSpecification", "SSESpecification"] {
-            let text = message(&db, json!({"TableName": "ghost", member: {}})).await;
-            assert!(
-                text.starts_with(&format!("{member} is not supported")),
-                "{text}"
-            );
-        }
+        let text = message(&db, json!({"TableName": "ghost", "SSESpecification": {}})).await;
+        assert!(
+            text.starts_with("SSESpecification is not supported"),
+            "{text}"
+        );
+        assert_eq!(
+            message(
+                &db,
+                json!({"TableName": "ghost", "StreamSpecification": {}})
+            )
+            .await,
+            "1 validation error detected: Value null at 'streamSpecification.streamEnabled' \
+             failed to satisfy constraint: Member must not be null"
+        );
         let e = update(
             &db,
             json!({"TableName": "ghost", "BillingMode": "PAY_PER_REQUEST"}),
@@ -664,6 +767,81 @@ mod tests {
             e.message,
             "Requested resource not found: Table: ghost not found"
         );
+    }
+
+    #[tokio::test]
+    async fn streams_are_enabled_and_disabled_as_the_service_allows() {
+        let db = with_table(on_demand()).await;
+        let enable = |view: &str| json!({"StreamSpecification": {"StreamEnabled": true, "StreamViewType": view}});
+        let disable = json!({"StreamSpecification": {"StreamEnabled": false}});
+        assert!(described(&db).await.get("LatestStreamArn").is_none());
+
+        let answer = update(&db, enable("NEW_IMAGE")).await.expect("enabled");
+        assert_eq!(answer["TableStatus"], "UPDATING");
+        assert_eq!(answer["StreamSpecification"]["StreamViewType"], "NEW_IMAGE");
+        let d = described(&db).await;
+        assert_eq!(
+            d["StreamSpecification"],
+            json!({"StreamEnabled": true, "StreamViewType": "NEW_IMAGE"})
+        );
+        let label = d["LatestStreamLabel"].as_str().expect("label").to_owned();
+        assert_eq!(
+            d["LatestStreamArn"],
+            format!("arn:aws:dynamodb:us-east-1:000000000000:table/features/stream/{label}")
+        );
+        for again in [enable("NEW_IMAGE"), enable("KEYS_ONLY")] {
+            assert_eq!(
+                message(&db, again).await,
+                "Table already has an enabled stream: TableName: features"
+            );
+        }
+        assert_eq!(
+            message(&db, json!({"StreamSpecification": {"StreamEnabled": true}})).await,
+            "One or more parameter values were invalid: If stream is being enabled then \
+             UpdateViewType is required"
+        );
+        assert_eq!(
+            message(
+                &db,
+                json!({"StreamSpecification": {"StreamEnabled": true, "StreamViewType": "ALL"}})
+            )
+            .await,
+            "1 validation error detected: Value 'ALL' at 'streamSpecification.streamViewType' \
+             failed to satisfy constraint: Member must satisfy enum value set: [NEW_IMAGE, \
+             OLD_IMAGE, NEW_AND_OLD_IMAGES, KEYS_ONLY]"
+        );
+        let mut with_capacity = disable.clone();
+        with_capacity["BillingMode"] = json!("PROVISIONED");
+        with_capacity["ProvisionedThroughput"] =
+            json!({"ReadCapacityUnits": 1, "WriteCapacityUnits": 1});
+        assert_eq!(
+            message(&db, with_capacity).await,
+            "One or more parameter values were invalid: You cannot modify stream status while \
+             updating table IOPS"
+        );
+        let mut with_protection = disable.clone();
+        with_protection["DeletionProtectionEnabled"] = json!(true);
+        assert_eq!(
+            message(&db, with_protection).await,
+            "One or more parameter values were invalid: DeletionProtection modification must be \
+             the only operation in the request"
+        );
+
+        update(&db, disable.clone()).await.expect("disabled");
+        let d = described(&db).await;
+        assert!(d.get("StreamSpecification").is_none());
+        assert_eq!(d["LatestStreamLabel"], label.as_str());
+        assert_eq!(
+            message(&db, disable).await,
+            "Table has no stream to disable: TableName: features"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(2));
+        let mut with_billing = enable("KEYS_ONLY");
+        with_billing["BillingMode"] = json!("PAY_PER_REQUEST");
+        update(&db, with_billing).await.expect("enabled again");
+        let d = described(&db).await;
+        assert_ne!(d["LatestStreamLabel"], label.as_str(), "a new stream");
+        assert_eq!(d["StreamSpecification"]["StreamViewType"], "KEYS_ONLY");
     }
 
     #[tokio::test]

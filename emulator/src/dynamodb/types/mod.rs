@@ -3,6 +3,7 @@
 
 pub mod item;
 pub mod query;
+pub mod stream;
 pub mod table;
 pub mod transaction;
 pub mod ttl;

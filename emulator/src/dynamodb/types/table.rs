@@ -13,6 +13,8 @@
 use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
 
+use super::stream::StreamSpecificationDescription;
+
 /// `KeySchemaElement`: `{"AttributeName": "pk", "KeyType": "HASH"}`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -50,8 +52,7 @@ pub struct Tag {
     pub value: Option<String>,
 }
 
-/// The `StreamSpecification` member. Only `{"StreamEnabled": false}` (no stream) is accepted
-/// until streams are implemented.
+/// The `StreamSpecification` member of CreateTable and UpdateTable.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct StreamSpecification {
@@ -156,7 +157,7 @@ pub struct UpdateTableInput {
     pub table_class: Option<String>,
     // Not implemented yet; detected so that they are rejected, never silently ignored.
     pub global_secondary_index_updates: Option<Vec<GlobalSecondaryIndexUpdate>>,
-    pub stream_specification: Option<IgnoredAny>,
+    pub stream_specification: Option<StreamSpecification>,
     #[serde(rename = "SSESpecification")]
     pub sse_specification: Option<IgnoredAny>,
     pub replica_updates: Option<IgnoredAny>,
@@ -287,6 +288,12 @@ pub struct TableDescription {
     pub local_secondary_indexes: Option<Vec<LocalSecondaryIndexDescription>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub global_secondary_indexes: Option<Vec<GlobalSecondaryIndexDescription>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stream_specification: Option<StreamSpecificationDescription>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub latest_stream_label: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub latest_stream_arn: Option<String>,
     pub deletion_protection_enabled: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warm_throughput: Option<TableWarmThroughputDescription>,

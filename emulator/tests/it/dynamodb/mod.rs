@@ -8,6 +8,7 @@ mod model;
 mod protocol;
 mod query_scan;
 mod regions;
+mod streams;
 mod tables;
 mod throttling;
 mod transactions;
