@@ -103,20 +103,25 @@ pub fn write(
                 .collect::<Vec<_>>(),
         ));
     }
+    // One target line, when every operation is judged by the same service's row.
+    let p99_target = match summary.service_targets.values().collect::<Vec<_>>()[..] {
+        [only] => Some(only.p99_ms),
+        _ => None,
+    };
     let charts = [
         chart(
             &curves,
             "percentile",
             "latency (ms)",
             Axis::Nines,
-            Some(summary.service_targets.p99_ms),
+            p99_target,
         ),
         chart(
             &p99_over_time,
             "second of the run",
             "p99 latency (ms)",
             Axis::Seconds,
-            Some(summary.service_targets.p99_ms),
+            p99_target,
         ),
         chart(
             &rate_over_time,

@@ -4,14 +4,8 @@
 
 use std::collections::HashMap;
 
-use std::time::Duration;
-
 use anyhow::{Context, Result};
-use aws_credential_types::Credentials;
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::config::retry::RetryConfig;
-use aws_sdk_dynamodb::config::timeout::TimeoutConfig;
-use aws_sdk_dynamodb::config::{BehaviorVersion, Region};
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, ConsumedCapacity, KeySchemaElement, KeyType,
     KeysAndAttributes, PutRequest, ReturnConsumedCapacity, ScalarAttributeType, WriteRequest,
@@ -208,6 +202,7 @@ impl FeatureServing {
                 r#"{{"TableName":"{table}","Key":{},"UpdateExpression":"ADD version :one","ExpressionAttributeValues":{{":one":{{"N":"1"}}}},"ReturnConsumedCapacity":"TOTAL"}}"#,
                 key(user)
             ),
+            other => anyhow::bail!("{} is not a DynamoDB operation", other.name()),
         };
         let answer = raw.call(operation.name(), body).await?;
         // A non-empty UnprocessedKeys map: its first key follows the brace.
@@ -300,6 +295,7 @@ impl FeatureServing {
                     .await?;
                 units(out.consumed_capacity())
             }
+            other => anyhow::bail!("{} is not a DynamoDB operation", other.name()),
         };
         Ok(consumed)
     }
@@ -307,32 +303,6 @@ impl FeatureServing {
     pub fn features_per_user(&self) -> u64 {
         self.table.features_per_user
     }
-}
-
-/// A DynamoDB client for `endpoint` over plain HTTP, with static credentials and without
-/// retries: a retry would hide a failure inside a longer latency.
-pub fn dynamodb_client(endpoint: &str, region: &str) -> aws_sdk_dynamodb::Client {
-    let http = aws_smithy_http_client::Builder::new().build_http();
-    let config = aws_sdk_dynamodb::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new(region.to_owned()))
-        .credentials_provider(Credentials::new(
-            "AKIDLOADGEN",
-            "secret",
-            None,
-            None,
-            "loadgen",
-        ))
-        .endpoint_url(endpoint)
-        .http_client(http)
-        .retry_config(RetryConfig::disabled())
-        .timeout_config(
-            TimeoutConfig::builder()
-                .operation_timeout(Duration::from_secs(30))
-                .build(),
-        )
-        .build();
-    aws_sdk_dynamodb::Client::from_conf(config)
 }
 
 /// The sum of every `"CapacityUnits"` in an answer to a request made with

@@ -6,13 +6,14 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 
+use loadgen::cost::{self, PriceTable};
 use loadgen::distribution;
-use loadgen::feature_serving::{FeatureServing, dynamodb_client};
-use loadgen::raw_client::RawClient;
 use loadgen::regression;
 use loadgen::report::{self, TargetTable, exit};
 use loadgen::run::{self, Mode};
 use loadgen::scenario::{Scenario, parse_duration};
+use loadgen::target::Target;
+use loadgen::workload::{DynamoDbClient, Workload};
 
 #[derive(Parser)]
 #[command(name = "loadgen", version, about)]
@@ -46,6 +47,9 @@ struct MergeArgs {
     /// The target table.
     #[arg(long, default_value = "scenarios/targets.toml")]
     targets: PathBuf,
+    /// The price table the cost section uses.
+    #[arg(long, default_value = "scenarios/prices.toml")]
+    prices: PathBuf,
 }
 
 /// `i/N`: shard `i` (from 1) of `N`.
@@ -85,12 +89,19 @@ struct CiArgs {
 struct RunArgs {
     /// The scenario file (e.g. scenarios/feature-serving.toml).
     scenario: PathBuf,
-    /// A running DynamoDB-compatible endpoint (the emulator, DynamoDB Local...) instead of
-    /// the embedded emulator.
-    #[arg(long, env = "LOADGEN_ENDPOINT_URL")]
+    /// What the load goes to: `embedded` (the emulator, started in-process on an ephemeral
+    /// port), or `aws` (real AWS in --region, with the default credential chain). Giving
+    /// --endpoint-url instead sends it to that endpoint.
+    #[arg(long, value_enum, default_value_t = TargetKind::Embedded)]
+    target: TargetKind,
+    /// A running endpoint (the emulator, DynamoDB Local...) instead of the embedded emulator.
+    #[arg(long, env = "LOADGEN_ENDPOINT_URL", conflicts_with = "target")]
     endpoint_url: Option<String>,
-    /// The region requests are signed for.
-    #[arg(long, default_value = "us-east-1")]
+    /// Where the model registry's REST API is served (default: the endpoint's address).
+    #[arg(long, env = "LOADGEN_REGISTRY_URL")]
+    registry_url: Option<String>,
+    /// The region requests are signed for (and, with --target aws, sent to).
+    #[arg(long, env = "AWS_REGION", default_value = "us-east-1")]
     region: String,
     /// Fixes key choice, arrivals and data (overrides the scenario's).
     #[arg(long)]
@@ -119,14 +130,18 @@ struct RunArgs {
     /// The target table.
     #[arg(long, default_value = "scenarios/targets.toml")]
     targets: PathBuf,
+    /// The price table the cost section uses.
+    #[arg(long, default_value = "scenarios/prices.toml")]
+    prices: PathBuf,
     /// The run directory (default results/<UTC date>_loadgen-<scenario>).
     #[arg(long)]
     out: Option<PathBuf>,
-    /// How the load is sent: `raw` pre-built requests over pooled HTTP/1.1 connections (for
-    /// endpoints that do not verify signatures: the emulator, DynamoDB Local), or `sdk`, the
-    /// official aws-sdk-dynamodb client (signing every request; what real AWS needs).
-    #[arg(long, value_enum, default_value_t = ClientKind::Raw)]
-    client: ClientKind,
+    /// How DynamoDB load is sent: `raw` pre-built requests over pooled HTTP/1.1 connections
+    /// (for endpoints that do not verify signatures: the emulator, DynamoDB Local), or `sdk`,
+    /// the official aws-sdk-dynamodb client (signing every request; what real AWS needs, and
+    /// the default with --target aws).
+    #[arg(long, value_enum)]
+    client: Option<ClientKind>,
     /// Skip loading the scenario's data (it is already there from an earlier run).
     #[arg(long)]
     no_setup: bool,
@@ -143,6 +158,12 @@ struct RunArgs {
 enum ClientKind {
     Raw,
     Sdk,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum TargetKind {
+    Embedded,
+    Aws,
 }
 
 fn main() {
@@ -198,33 +219,45 @@ async fn run_scenario(args: RunArgs) -> Result<i32> {
         scenario.seed = scenario.seed.wrapping_add(u64::from(i) * 1_000_003);
     }
     let table = TargetTable::load(&args.targets)?;
+    let prices = PriceTable::load(&args.prices)?;
 
-    let (endpoint, embedded, target_name) = match &args.endpoint_url {
-        Some(url) => (url.clone(), None, url.clone()),
-        None => {
+    let (target, embedded, target_name) = match (&args.endpoint_url, args.target) {
+        (Some(url), _) => (
+            Target::Endpoint {
+                url: url.clone(),
+                region: args.region.clone(),
+            },
+            None,
+            url.clone(),
+        ),
+        (None, TargetKind::Aws) => (
+            Target::Aws {
+                region: args.region.clone(),
+            },
+            None,
+            format!("AWS {}", args.region),
+        ),
+        (None, TargetKind::Embedded) => {
             let running = emulator::Emulator::start(emulator::Config::ephemeral()).await?;
             let url = running.endpoint_url();
             (
-                url,
+                Target::Endpoint {
+                    url,
+                    region: args.region.clone(),
+                },
                 Some(running),
                 "embedded emulator (in memory)".to_owned(),
             )
         }
     };
-    let raw = match args.client {
-        ClientKind::Raw => Some(RawClient::new(&endpoint, &args.region)?),
-        ClientKind::Sdk => None,
+    let client = match (args.client, &target) {
+        (Some(ClientKind::Raw), _) | (None, Target::Endpoint { .. }) => DynamoDbClient::Raw,
+        (Some(ClientKind::Sdk), _) | (None, Target::Aws { .. }) => DynamoDbClient::Sdk,
     };
-    let workload = FeatureServing::new(
-        dynamodb_client(&endpoint, &args.region),
-        raw,
-        scenario.setup.clone(),
-    );
+    let workload =
+        Workload::connect(&scenario, &target, client, args.registry_url.as_deref()).await?;
     if !args.no_setup {
-        eprintln!(
-            "loadgen: loading {} users × {} features into {}",
-            scenario.setup.users, scenario.setup.features_per_user, scenario.setup.table
-        );
+        eprintln!("loadgen: loading the scenario's data into {target_name}");
         workload
             .set_up(64)
             .await
@@ -254,6 +287,7 @@ async fn run_scenario(args: RunArgs) -> Result<i32> {
     let mut summary = report::judge(&scenario, &target_name, &table, &result)?;
     summary.scenario_file = args.scenario.display().to_string();
     summary.shard = args.shard.map(|(i, n)| format!("{i}/{n}"));
+    summary.monthly_costs = cost::monthly_costs(&summary, &prices);
     print!("{}", report::render(&summary));
     let dir = args.out.unwrap_or_else(|| default_out(&scenario.name));
     report::write(&summary, &dir)?;
@@ -330,6 +364,7 @@ async fn merge(args: MergeArgs) -> Result<i32> {
     let target = format!("{} ({} shards merged)", first.target, summaries.len());
     let mut summary = report::judge(&scenario, &target, &table, &result)?;
     summary.scenario_file = first.scenario_file.clone();
+    summary.monthly_costs = cost::monthly_costs(&summary, &PriceTable::load(&args.prices)?);
     print!("{}", report::render(&summary));
     report::write(&summary, &args.out)?;
     distribution::write(&result.recorder, &summary, result.measured_from, &args.out)?;
@@ -354,24 +389,20 @@ async fn ci(args: CiArgs) -> Result<i32> {
     paths.sort();
     let mut current = std::collections::BTreeMap::new();
     for path in paths {
-        let mut scenario = match Scenario::load(&path) {
+        let scenario = match Scenario::load(&path) {
             Ok(s) => s,
             Err(e) => {
                 eprintln!("loadgen ci: invalid scenario: {e}");
                 return Ok(exit::BAD_CONFIGURATION);
             }
         };
-        // Short and small: the check compares shapes, not capacity.
-        scenario.setup.users = scenario.setup.users.min(2000);
-        scenario.duration = args.duration;
-        scenario.warmup = Duration::from_secs(1);
+        let scenario = scenario.shrunk(args.duration);
         let running = emulator::Emulator::start(emulator::Config::ephemeral()).await?;
-        let endpoint = running.endpoint_url();
-        let workload = FeatureServing::new(
-            dynamodb_client(&endpoint, "us-east-1"),
-            Some(RawClient::new(&endpoint, "us-east-1")?),
-            scenario.setup.clone(),
-        );
+        let target = Target::Endpoint {
+            url: running.endpoint_url(),
+            region: "us-east-1".into(),
+        };
+        let workload = Workload::connect(&scenario, &target, DynamoDbClient::Raw, None).await?;
         workload.set_up(16).await?;
         let mode = Mode::Open {
             max_lag: Duration::from_secs(1),

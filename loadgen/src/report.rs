@@ -7,9 +7,10 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 
+use crate::cost::MonthlyCost;
 use crate::recorder::{Outcome, Recorder, Series};
 use crate::run::{Mode, RunResult};
-use crate::scenario::Scenario;
+use crate::scenario::{Operation, Scenario};
 
 /// Exit codes a CI job can act on.
 pub mod exit {
@@ -63,6 +64,10 @@ impl TargetTable {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct OperationSummary {
     pub operation: String,
+    /// The service whose targets judge it (its row in the target table).
+    pub service: String,
+    /// Whether it changes data (counted as writes in the capacity section).
+    pub writes: bool,
     pub count: u64,
     pub errors: u64,
     pub dropped: u64,
@@ -106,23 +111,48 @@ pub struct Summary {
     pub measured_s: f64,
     pub intended_rate_per_s: Option<f64>,
     pub delivered_rate_per_s: f64,
-    pub service_targets: ServiceTargets,
+    /// The target-table rows of the services the scenario uses, after its overrides.
+    pub service_targets: BTreeMap<String, ServiceTargets>,
     pub operations: Vec<OperationSummary>,
     pub verdicts: Vec<Verdict>,
     pub exit_code: i32,
+    /// What the consumed capacity would cost per month (filled by `cost::monthly_costs`).
+    #[serde(default)]
+    pub monthly_costs: Vec<MonthlyCost>,
+}
+
+impl Summary {
+    /// The capacity units per second the `service`'s reads (or writes) consumed.
+    pub fn units_per_s(&self, service: &str, writes: bool) -> f64 {
+        self.operations
+            .iter()
+            .filter(|op| op.service == service && op.writes == writes)
+            .map(|op| op.capacity_units_per_s)
+            .sum()
+    }
+
+    /// How much the intended rate exceeds the delivered one (open loop only).
+    pub fn intended_scale(&self) -> Option<f64> {
+        self.intended_rate_per_s
+            .filter(|_| self.delivered_rate_per_s > 0.0)
+            .map(|intended| intended / self.delivered_rate_per_s)
+    }
 }
 
 fn ms(micros: u64) -> f64 {
     micros as f64 / 1000.0
 }
 
-fn summarize(name: &str, recorder: &Recorder, measured_s: f64) -> OperationSummary {
+fn summarize(operation: Operation, recorder: &Recorder, measured_s: f64) -> OperationSummary {
+    let name = operation.name();
     let ok = recorder.get(name, Outcome::Ok);
     let errors = recorder.get(name, Outcome::Error).map_or(0, Series::count);
     let count = ok.map_or(0, Series::count);
     let quantile = |q: f64| ok.map_or(0.0, |s| ms(s.latency.value_at_quantile(q)));
     OperationSummary {
         operation: name.to_owned(),
+        service: operation.service().targets_key().to_owned(),
+        writes: operation.writes(),
         count,
         errors,
         dropped: recorder.dropped.get(name).copied().unwrap_or(0),
@@ -147,24 +177,35 @@ pub fn judge(
     table: &TargetTable,
     result: &RunResult,
 ) -> Result<Summary> {
-    let key = scenario.service.targets_key();
-    let mut targets = table
-        .services
-        .get(key)
-        .cloned()
-        .with_context(|| format!("targets.toml has no [{key}] row"))?;
-    if let Some(p50) = scenario.targets.p50_ms {
-        targets.p50_ms = p50;
-    }
-    if let Some(p99) = scenario.targets.p99_ms {
-        targets.p99_ms = p99;
+    let mut service_targets = BTreeMap::new();
+    for service in scenario.services() {
+        let key = service.targets_key();
+        let mut targets = table
+            .services
+            .get(key)
+            .cloned()
+            .with_context(|| format!("targets.toml has no [{key}] row"))?;
+        if let Some(overrides) = scenario.targets.get(&service) {
+            targets.p50_ms = overrides.p50_ms.unwrap_or(targets.p50_ms);
+            targets.p99_ms = overrides.p99_ms.unwrap_or(targets.p99_ms);
+        }
+        service_targets.insert(key.to_owned(), targets);
     }
     let measured_s = result.measured.as_secs_f64();
-    let operations: Vec<OperationSummary> = result
-        .recorder
-        .operations()
+    let recorded = result.recorder.operations();
+    let operations: Vec<OperationSummary> = scenario
+        .operations
         .iter()
-        .map(|name| summarize(name, &result.recorder, measured_s))
+        .map(|mix| mix.operation)
+        .filter(|op| recorded.iter().any(|name| name == op.name()))
+        .fold(Vec::new(), |mut unique: Vec<Operation>, op| {
+            if !unique.iter().any(|u| u.name() == op.name()) {
+                unique.push(op);
+            }
+            unique
+        })
+        .into_iter()
+        .map(|op| summarize(op, &result.recorder, measured_s))
         .collect();
     let done: u64 = operations.iter().map(|o| o.count + o.errors).sum();
     let delivered = done as f64 / measured_s;
@@ -174,6 +215,7 @@ pub fn judge(
     let mut verdicts = Vec::new();
     let min_beyond = table.run.min_samples_beyond;
     for op in &operations {
+        let targets = &service_targets[&op.service];
         for (label, value, threshold, tail) in [
             ("p50", op.p50_ms, targets.p50_ms, 0.5),
             ("p99", op.p99_ms, targets.p99_ms, 0.01),
@@ -230,43 +272,48 @@ pub fn judge(
         measured_s,
         intended_rate_per_s: intended_rate,
         delivered_rate_per_s: delivered,
-        service_targets: targets,
+        service_targets,
         operations,
         verdicts,
         exit_code,
+        monthly_costs: Vec::new(),
     })
 }
 
-/// What the run consumed, as the service reported it, in read and write units per second:
-/// the provisioned capacity the measured rate needs (scaled to the intended rate when the
-/// run delivered less).
+/// What the run consumed, as the services reported or metered it, per second: DynamoDB's
+/// read and write capacity units (the provisioned capacity the measured rate needs, scaled
+/// to the intended rate when the run delivered less) and Timestream's 1 KiB write units.
 fn capacity_lines(summary: &Summary) -> String {
-    let is_write = |op: &str| {
-        matches!(
-            op,
-            "PutItem" | "UpdateItem" | "DeleteItem" | "BatchWriteItem"
-        )
-    };
-    let (mut read, mut write) = (0.0, 0.0);
-    for op in &summary.operations {
-        if is_write(&op.operation) {
-            write += op.capacity_units_per_s;
-        } else {
-            read += op.capacity_units_per_s;
-        }
-    }
-    let mut out = format!("\ncapacity consumed: {read:.1} read units/s, {write:.1} write units/s");
-    if let Some(intended) = summary.intended_rate_per_s
-        && summary.delivered_rate_per_s > 0.0
-    {
-        let scale = intended / summary.delivered_rate_per_s;
+    let scale = summary.intended_scale().unwrap_or(1.0);
+    let mut out = String::from("\n");
+    if summary.service_targets.contains_key("dynamodb") {
+        let read = summary.units_per_s("dynamodb", false);
+        let write = summary.units_per_s("dynamodb", true);
         out += &format!(
-            " (at the intended {intended}/s: {:.0} RCU and {:.0} WCU provisioned)",
+            "DynamoDB capacity consumed: {read:.1} read units/s, {write:.1} write units/s \
+             (at the intended rate: {:.0} RCU and {:.0} WCU provisioned)\n",
             (read * scale).ceil(),
             (write * scale).ceil()
         );
     }
-    out + "\n"
+    if summary.service_targets.contains_key("timestream") {
+        out += &format!(
+            "Timestream writes metered: {:.1} write units (1 KiB)/s\n",
+            summary.units_per_s("timestream", true)
+        );
+    }
+    for cost in &summary.monthly_costs {
+        out += &format!(
+            "monthly cost, {}: ${:.2} at the delivered rate{} ({})\n",
+            cost.item,
+            cost.at_delivered_rate_usd,
+            cost.at_intended_rate_usd
+                .map(|usd| format!(", ${usd:.2} at the intended rate"))
+                .unwrap_or_default(),
+            cost.price
+        );
+    }
+    out
 }
 
 /// A check on the run itself, whose failure makes it inconclusive rather than failed.
@@ -277,7 +324,6 @@ fn is_run_check(verdict: &Verdict) -> bool {
 /// The terminal report: a table of operations, then one line per target.
 pub fn render(summary: &Summary) -> String {
     let mut out = String::new();
-    let t = &summary.service_targets;
     out += &format!(
         "scenario {} against {} ({}), {:.0} s measured, {:.1} ops/s delivered{}\n",
         summary.scenario,
@@ -290,14 +336,17 @@ pub fn render(summary: &Summary) -> String {
             .map(|r| format!(" of {r} intended"))
             .unwrap_or_default()
     );
-    out += &format!(
-        "targets: {} {} ms (seed table; the managed service scales to {} requests/s)\n\n",
-        t.label, t.latency_ms, t.seed_throughput_rps
-    );
-    out += "operation        count  errors     /s    p50 ms   p90 ms   p99 ms  p99.9 ms   max ms  lag p99\n";
+    for t in summary.service_targets.values() {
+        out += &format!(
+            "targets: {} {} ms (seed table; the managed service scales to {} requests/s)\n",
+            t.label, t.latency_ms, t.seed_throughput_rps
+        );
+    }
+    out += "\n";
+    out += "operation             count  errors     /s    p50 ms   p90 ms   p99 ms  p99.9 ms   max ms  lag p99\n";
     for op in &summary.operations {
         out += &format!(
-            "{:<14} {:>7} {:>7} {:>6.0} {:>9.2} {:>8.2} {:>8.2} {:>9.2} {:>8.2} {:>8.2}\n",
+            "{:<19} {:>7} {:>7} {:>6.0} {:>9.2} {:>8.2} {:>8.2} {:>9.2} {:>8.2} {:>8.2}\n",
             op.operation,
             op.count,
             op.errors,
@@ -322,7 +371,7 @@ pub fn render(summary: &Summary) -> String {
             None => "?",
         };
         out += &format!(
-            "{mark} {:<24} {:<22} {}\n",
+            "{mark} {:<30} {:<22} {}\n",
             v.target, v.threshold, v.measured
         );
     }

@@ -7,16 +7,13 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use rand::rngs::SmallRng;
-use rand::{Rng, SeedableRng};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
-use crate::feature_serving::FeatureServing;
-use crate::keys::KeyChooser;
+use crate::plan::{Planned, Planner};
 use crate::recorder::{Outcome, Recorder};
-use crate::scenario::{Operation, Scenario};
-use crate::schedule::Schedule;
+use crate::scenario::Scenario;
+use crate::workload::Workload;
 
 /// How to drive the load.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -44,69 +41,7 @@ pub struct RunResult {
     pub measured_from: std::time::SystemTime,
 }
 
-/// The next operation: when it is due, what it is, and its keys.
-struct Planned {
-    at: Duration,
-    operation: Operation,
-    users: Vec<u64>,
-    feature: u64,
-}
-
-/// Chooses operations by weight and their keys, from one seeded generator.
-struct Planner {
-    rng: SmallRng,
-    cumulative: Vec<(u32, Operation)>,
-    total_weight: u32,
-    keys: KeyChooser,
-    features: u64,
-}
-
-impl Planner {
-    fn new(scenario: &Scenario, stream: u64) -> Planner {
-        let mut total = 0;
-        let cumulative = scenario
-            .operations
-            .iter()
-            .map(|op| {
-                total += op.weight;
-                (total, op.operation)
-            })
-            .collect();
-        Planner {
-            rng: SmallRng::seed_from_u64(
-                scenario.seed ^ stream.wrapping_mul(0x9E37_79B9_7F4A_7C15),
-            ),
-            cumulative,
-            total_weight: total,
-            keys: KeyChooser::new(scenario.keys, scenario.setup.users),
-            features: scenario.setup.features_per_user,
-        }
-    }
-
-    fn plan(&mut self, at: Duration) -> Planned {
-        let pick = self.rng.random_range(0..self.total_weight);
-        let operation = self
-            .cumulative
-            .iter()
-            .find(|(upto, _)| pick < *upto)
-            .map(|(_, op)| *op)
-            .expect("the pick is below the total weight");
-        let count = match operation {
-            Operation::BatchGetItem { batch_size } => batch_size,
-            _ => 1,
-        };
-        let users = (0..count).map(|_| self.keys.next(&mut self.rng)).collect();
-        let feature = self.rng.random_range(0..self.features);
-        Planned {
-            at,
-            operation,
-            users,
-            feature,
-        }
-    }
-}
-
-pub async fn run(workload: FeatureServing, scenario: &Scenario, mode: Mode) -> RunResult {
+pub async fn run(workload: Workload, scenario: &Scenario, mode: Mode) -> RunResult {
     let recorder = Arc::new(Mutex::new(Recorder::default()));
     let total = scenario.warmup + scenario.duration;
     let measured_from = std::time::SystemTime::now() + scenario.warmup;
@@ -149,7 +84,7 @@ pub async fn run(workload: FeatureServing, scenario: &Scenario, mode: Mode) -> R
 /// millisecond wheel, so that an operation starts within a fraction of a millisecond of
 /// its intended time; it hands each operation to the runtime.
 async fn open_loop(
-    workload: &FeatureServing,
+    workload: &Workload,
     scenario: &Scenario,
     total: Duration,
     max_lag: Duration,
@@ -184,7 +119,7 @@ async fn open_loop(
 
 fn pace(
     runtime: &tokio::runtime::Handle,
-    workload: &FeatureServing,
+    workload: &Workload,
     scenario: &Scenario,
     total: Duration,
     max_lag: Duration,
@@ -192,11 +127,9 @@ fn pace(
     recorder: &Arc<Mutex<Recorder>>,
 ) -> u64 {
     let mut planner = Planner::new(scenario, 0);
-    let mut schedule_rng = SmallRng::seed_from_u64(scenario.seed.wrapping_add(1));
-    let mut schedule = Schedule::new(scenario.arrival);
     let start = Instant::now();
     let mut intended = 0u64;
-    let mut next = planner.plan(schedule.next(&mut schedule_rng));
+    let mut next = planner.next_due();
     while next.at < total {
         let now = start.elapsed();
         if next.at > now {
@@ -209,7 +142,7 @@ fn pace(
                 intended += 1;
                 lock(recorder).drop_late(next.operation.name());
             }
-            next = planner.plan(schedule.next(&mut schedule_rng));
+            next = planner.next_due();
             continue;
         }
         let Ok(permit) = Arc::clone(permits).try_acquire_owned() else {
@@ -223,30 +156,19 @@ fn pace(
         let intended_at = start + next.at;
         let measured_from = start + scenario.warmup;
         let (workload, recorder) = (workload.clone(), Arc::clone(recorder));
-        let planned = std::mem::replace(&mut next, planner.plan(schedule.next(&mut schedule_rng)));
+        let planned = std::mem::replace(&mut next, planner.next_due());
         runtime.spawn(async move {
             let sent = Instant::now();
-            let result = workload
-                .execute(planned.operation, &planned.users, planned.feature)
-                .await;
-            let done = Instant::now();
+            let result = workload.execute(&planned).await;
             if measured {
-                let mut recorder = lock(&recorder);
-                recorder.record(
-                    planned.operation.name(),
-                    outcome(&result),
-                    done - intended_at,
-                    done - sent,
-                    sent - intended_at,
+                record(
+                    &recorder,
+                    &planned,
+                    &result,
+                    intended_at,
+                    sent,
+                    measured_from,
                 );
-                if result.is_ok() {
-                    let second = done.saturating_duration_since(measured_from).as_secs() as usize;
-                    recorder.record_interval(planned.operation.name(), second, done - intended_at);
-                }
-                match &result {
-                    Ok(units) => recorder.add_capacity(planned.operation.name(), *units),
-                    Err(e) => recorder.note_error(planned.operation.name(), e),
-                }
             }
             // Released last: a free slot means the operation is fully accounted for.
             drop(permit);
@@ -256,49 +178,79 @@ fn pace(
 }
 
 async fn closed_loop(
-    workload: &FeatureServing,
+    workload: &Workload,
     scenario: &Scenario,
     total: Duration,
     concurrency: usize,
     recorder: &Arc<Mutex<Recorder>>,
 ) -> (u64, Duration) {
     let start = Instant::now();
+    let measured_from = start + scenario.warmup;
     let mut workers = JoinSet::new();
     for worker in 0..concurrency.max(1) {
         let mut planner = Planner::new(scenario, worker as u64 + 1);
         let (workload, recorder) = (workload.clone(), Arc::clone(recorder));
-        let warmup = scenario.warmup;
         workers.spawn(async move {
             while start.elapsed() < total {
-                let planned = planner.plan(Duration::ZERO);
+                let planned = planner.pick(Duration::ZERO);
                 let sent = Instant::now();
-                let result = workload
-                    .execute(planned.operation, &planned.users, planned.feature)
-                    .await;
-                let done = Instant::now();
-                if sent - start >= warmup {
-                    let mut recorder = lock(&recorder);
-                    recorder.record(
-                        planned.operation.name(),
-                        outcome(&result),
-                        done - sent,
-                        done - sent,
-                        Duration::ZERO,
-                    );
-                    if result.is_ok() {
-                        let second = (done - start - warmup).as_secs() as usize;
-                        recorder.record_interval(planned.operation.name(), second, done - sent);
-                    }
-                    match &result {
-                        Ok(units) => recorder.add_capacity(planned.operation.name(), *units),
-                        Err(e) => recorder.note_error(planned.operation.name(), e),
-                    }
+                let result = workload.execute(&planned).await;
+                if sent >= measured_from {
+                    record(&recorder, &planned, &result, sent, sent, measured_from);
                 }
+            }
+        });
+    }
+    // Periodic operations keep their period beside the workers, each timed from its tick.
+    for (stream, (operation, every)) in Planner::periodic(scenario).into_iter().enumerate() {
+        let mut planner = Planner::new(scenario, (concurrency + stream) as u64 + 1);
+        let (workload, recorder) = (workload.clone(), Arc::clone(recorder));
+        workers.spawn(async move {
+            let mut tick = start;
+            while tick.duration_since(start) < total {
+                tokio::time::sleep_until(tick.into()).await;
+                let planned = planner.keyed(tick - start, operation);
+                let sent = Instant::now();
+                let result = workload.execute(&planned).await;
+                if tick >= measured_from {
+                    record(&recorder, &planned, &result, tick, sent, measured_from);
+                }
+                tick += every;
             }
         });
     }
     while workers.join_next().await.is_some() {}
     (0, scenario.duration)
+}
+
+/// Records one finished operation: latency from its intended start, service time from its
+/// send, and the lag between them; its capacity, or its error.
+fn record(
+    recorder: &Mutex<Recorder>,
+    planned: &Planned,
+    result: &anyhow::Result<f64>,
+    intended_at: Instant,
+    sent: Instant,
+    measured_from: Instant,
+) {
+    let done = Instant::now();
+    let name = planned.operation.name();
+    let mut recorder = lock(recorder);
+    recorder.record(
+        name,
+        outcome(result),
+        done - intended_at,
+        done - sent,
+        sent - intended_at,
+    );
+    match result {
+        Ok(units) => {
+            let second = done.saturating_duration_since(measured_from).as_secs() as usize;
+            recorder.record_interval(name, second, done - intended_at);
+            recorder.add_capacity(name, *units);
+        }
+        Err(e) => recorder.note_error(name, e),
+    }
 }
 
 fn outcome(result: &anyhow::Result<f64>) -> Outcome {

@@ -2,6 +2,7 @@
 //! which weights, how keys and arrivals are distributed, for how long. A scenario is checked
 //! whole before any load is sent; an invalid one is refused with a message naming the field.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Duration;
 
@@ -11,29 +12,43 @@ use serde::Deserialize;
 #[derive(Debug, Clone, PartialEq)]
 pub struct Scenario {
     pub name: String,
-    pub service: Service,
     pub duration: Duration,
     pub warmup: Duration,
     pub seed: u64,
-    pub setup: FeatureTable,
+    /// The feature table, when an operation reads or writes DynamoDB.
+    pub dynamodb: Option<FeatureTable>,
+    /// The model registry's rows, when an operation uses the registry.
+    pub registry: Option<RegistrySetup>,
+    /// The monitoring table, when an operation uses Timestream.
+    pub timestream: Option<MonitoringSetup>,
     pub keys: KeyDistribution,
     pub arrival: Arrival,
     pub operations: Vec<OperationMix>,
-    /// Overrides of the service's targets (`targets.toml`).
-    pub targets: TargetOverrides,
+    /// Overrides of the services' targets (`targets.toml`), by service.
+    pub targets: BTreeMap<Service, TargetOverrides>,
 }
 
-/// The service a scenario exercises, which names its row in the target table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A service loadgen replays, which names its row in the target table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Service {
     DynamoDb,
+    Registry,
+    Timestream,
 }
 
 impl Service {
     pub fn targets_key(self) -> &'static str {
         match self {
             Service::DynamoDb => "dynamodb",
+            Service::Registry => "registry",
+            Service::Timestream => "timestream",
         }
+    }
+
+    fn from_key(key: &str) -> Option<Service> {
+        [Service::DynamoDb, Service::Registry, Service::Timestream]
+            .into_iter()
+            .find(|s| s.targets_key() == key)
     }
 }
 
@@ -47,19 +62,49 @@ pub struct FeatureTable {
     pub value_bytes: usize,
 }
 
-/// How keys (users) are chosen.
+/// The model registry as the seed's `model_registry` holds it: `models` names with
+/// `versions_per_model` versions each (the newest in production, the one before in staging,
+/// the rest in draft), each version tagged with `tags_per_version` of `tag_pool` tags.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegistrySetup {
+    pub models: u64,
+    pub versions_per_model: u64,
+    pub tag_pool: u64,
+    pub tags_per_version: u64,
+}
+
+/// The ML-monitoring table: `models` × `hosts` series (dimensions `model` and `host`), each
+/// reporting the seed's `prediction_accuracy` and `latency_ms` measures every `interval`,
+/// with `preload` of history written before the load starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MonitoringSetup {
+    pub database: String,
+    pub table: String,
+    pub models: u64,
+    pub hosts: u64,
+    pub interval: Duration,
+    pub preload: Duration,
+}
+
+impl MonitoringSetup {
+    pub fn series(&self) -> u64 {
+        self.models * self.hosts
+    }
+}
+
+/// How keys (users, models, series) are chosen.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum KeyDistribution {
     Uniform,
-    /// YCSB-style zipfian over the users, `theta` in (0, 1).
+    /// YCSB-style zipfian over the keys, `theta` in (0, 1).
     Zipfian {
         theta: f64,
     },
-    /// The most recently written users are the most likely (zipfian from the newest).
+    /// The most recently written keys are the most likely (zipfian from the newest).
     Latest {
         theta: f64,
     },
-    /// `share` of the operations go to the first `fraction` of the users.
+    /// `share` of the operations go to the first `fraction` of the keys.
     Hotspot {
         fraction: f64,
         share: f64,
@@ -91,14 +136,21 @@ impl Arrival {
     }
 }
 
-/// One operation of the mix.
+/// One operation of the mix: drawn by weight from the arrival process, or run on its own
+/// fixed period (a dashboard's drift query every minute, say).
 #[derive(Debug, Clone, PartialEq)]
 pub struct OperationMix {
     pub operation: Operation,
-    pub weight: u32,
+    pub share: Share,
 }
 
-/// The operations of the feature-serving pattern.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Share {
+    Weight(u32),
+    Every(Duration),
+}
+
+/// The operations of the seed's patterns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Operation {
     /// One feature of one user.
@@ -111,6 +163,22 @@ pub enum Operation {
     PutItem,
     /// The pipeline bumps one feature's counter.
     UpdateItem,
+    /// A serving node resolves a model by (name, version).
+    GetModelVersion,
+    /// A serving node asks for a model's version in production.
+    LatestProduction,
+    /// Discovery: versions carrying a tag.
+    SearchByTag,
+    /// Discovery: versions in a status.
+    SearchByStatus,
+    /// Training registers a new version (draft).
+    CreateModelVersion,
+    /// A release moves a model's newest draft one step along the lifecycle.
+    PromoteModelVersion,
+    /// The monitoring pipeline writes one sample of `batch_size` series.
+    WriteRecords { batch_size: usize },
+    /// The seed's drift query: 5-minute averages and deviations over the last hour.
+    DriftQuery,
 }
 
 impl Operation {
@@ -121,11 +189,104 @@ impl Operation {
             Operation::BatchGetItem { .. } => "BatchGetItem",
             Operation::PutItem => "PutItem",
             Operation::UpdateItem => "UpdateItem",
+            Operation::GetModelVersion => "GetModelVersion",
+            Operation::LatestProduction => "LatestProduction",
+            Operation::SearchByTag => "SearchByTag",
+            Operation::SearchByStatus => "SearchByStatus",
+            Operation::CreateModelVersion => "CreateModelVersion",
+            Operation::PromoteModelVersion => "PromoteModelVersion",
+            Operation::WriteRecords { .. } => "WriteRecords",
+            Operation::DriftQuery => "DriftQuery",
         }
+    }
+
+    pub fn service(self) -> Service {
+        match self {
+            Operation::GetItem
+            | Operation::Query
+            | Operation::BatchGetItem { .. }
+            | Operation::PutItem
+            | Operation::UpdateItem => Service::DynamoDb,
+            Operation::GetModelVersion
+            | Operation::LatestProduction
+            | Operation::SearchByTag
+            | Operation::SearchByStatus
+            | Operation::CreateModelVersion
+            | Operation::PromoteModelVersion => Service::Registry,
+            Operation::WriteRecords { .. } | Operation::DriftQuery => Service::Timestream,
+        }
+    }
+
+    /// Whether the operation changes data (what the capacity section counts as writes).
+    pub fn writes(self) -> bool {
+        matches!(
+            self,
+            Operation::PutItem
+                | Operation::UpdateItem
+                | Operation::CreateModelVersion
+                | Operation::PromoteModelVersion
+                | Operation::WriteRecords { .. }
+        )
+    }
+
+    /// The operation named `name`, given its batch size when it takes one.
+    fn parse(name: &str, batch_size: Option<usize>) -> Result<Operation, (&'static str, String)> {
+        let batched = |max: usize| match batch_size {
+            Some(n) if (1..=max).contains(&n) => Ok(n),
+            Some(n) => Err(("batch_size", format!("{n} is not in 1..={max}"))),
+            None => Err(("batch_size", format!("required for {name}"))),
+        };
+        let operation = match name {
+            "BatchGetItem" => Operation::BatchGetItem {
+                batch_size: batched(MAX_BATCH_GET)?,
+            },
+            "WriteRecords" => Operation::WriteRecords {
+                batch_size: batched(MAX_WRITE_RECORDS)?,
+            },
+            _ => {
+                let operation = UNBATCHED
+                    .iter()
+                    .copied()
+                    .find(|op| op.name() == name)
+                    .ok_or_else(|| {
+                        let known: Vec<&str> = UNBATCHED
+                            .iter()
+                            .map(|op| op.name())
+                            .chain(["BatchGetItem", "WriteRecords"])
+                            .collect();
+                        (
+                            "name",
+                            format!("unknown operation {name:?}: {}", known.join(", ")),
+                        )
+                    })?;
+                if batch_size.is_some() {
+                    return Err((
+                        "batch_size",
+                        format!("only BatchGetItem and WriteRecords take a batch_size, not {name}"),
+                    ));
+                }
+                operation
+            }
+        };
+        Ok(operation)
     }
 }
 
-/// Target overrides a scenario may carry.
+const UNBATCHED: [Operation; 11] = [
+    Operation::GetItem,
+    Operation::Query,
+    Operation::PutItem,
+    Operation::UpdateItem,
+    Operation::GetModelVersion,
+    Operation::LatestProduction,
+    Operation::SearchByTag,
+    Operation::SearchByStatus,
+    Operation::CreateModelVersion,
+    Operation::PromoteModelVersion,
+    Operation::DriftQuery,
+];
+
+/// Target overrides a scenario may carry for a service (`[targets.dynamodb]`).
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TargetOverrides {
@@ -146,27 +307,48 @@ pub struct ScenarioError {
 #[serde(deny_unknown_fields)]
 struct RawScenario {
     name: String,
-    service: String,
     duration: String,
     #[serde(default)]
     warmup: Option<String>,
     #[serde(default)]
     seed: Option<u64>,
-    setup: RawSetup,
+    dynamodb: Option<RawFeatureTable>,
+    registry: Option<RawRegistry>,
+    timestream: Option<RawMonitoring>,
     keys: RawKeys,
     arrival: RawArrival,
     operations: Vec<RawOperation>,
     #[serde(default)]
-    targets: TargetOverrides,
+    targets: BTreeMap<String, TargetOverrides>,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawSetup {
+struct RawFeatureTable {
     table: String,
     users: u64,
     features_per_user: u64,
     value_bytes: usize,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRegistry {
+    models: u64,
+    versions_per_model: u64,
+    tag_pool: u64,
+    tags_per_version: u64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMonitoring {
+    database: String,
+    table: String,
+    models: u64,
+    hosts: u64,
+    interval: String,
+    preload: String,
 }
 
 #[derive(Deserialize)]
@@ -189,12 +371,15 @@ struct RawArrival {
 #[serde(deny_unknown_fields)]
 struct RawOperation {
     name: String,
-    weight: u32,
+    weight: Option<u32>,
+    every: Option<String>,
     batch_size: Option<usize>,
 }
 
 /// The most keys BatchGetItem takes in one call.
 const MAX_BATCH_GET: usize = 100;
+/// The most records WriteRecords takes in one call.
+const MAX_WRITE_RECORDS: usize = 100;
 
 impl Scenario {
     /// Reads and checks a scenario file.
@@ -222,15 +407,6 @@ impl Scenario {
                 .unwrap_or_else(|| "(document)".into());
             err(&field, e.message().to_owned())
         })?;
-        let service = match raw.service.as_str() {
-            "dynamodb" => Service::DynamoDb,
-            other => {
-                return Err(err(
-                    "service",
-                    format!("unknown service {other:?}; this version replays: dynamodb"),
-                ));
-            }
-        };
         let duration = parse_duration(&raw.duration).map_err(|p| err("duration", p))?;
         if duration.is_zero() {
             return Err(err("duration", "must be longer than 0".into()));
@@ -239,57 +415,19 @@ impl Scenario {
             Some(w) => parse_duration(w).map_err(|p| err("warmup", p))?,
             None => Duration::ZERO,
         };
-        if raw.setup.table.is_empty() {
-            return Err(err("setup.table", "must not be empty".into()));
-        }
-        if raw.setup.users == 0 {
-            return Err(err("setup.users", "must be at least 1".into()));
-        }
-        if raw.setup.features_per_user == 0 {
-            return Err(err("setup.features_per_user", "must be at least 1".into()));
-        }
-        if raw.setup.value_bytes > 350 * 1024 {
-            return Err(err(
-                "setup.value_bytes",
-                "must keep items under DynamoDB's 400 KB".into(),
-            ));
-        }
-        let theta = |name: &str| -> Result<f64, ScenarioError> {
-            match raw.keys.theta {
-                Some(t) if t > 0.0 && t < 1.0 => Ok(t),
-                Some(t) => Err(err("keys.theta", format!("{t} is not in (0, 1)"))),
-                None => Err(err(
-                    "keys.theta",
-                    format!("required by the {name} distribution"),
-                )),
-            }
-        };
-        let keys = match raw.keys.distribution.as_str() {
-            "uniform" => KeyDistribution::Uniform,
-            "zipfian" => KeyDistribution::Zipfian {
-                theta: theta("zipfian")?,
-            },
-            "latest" => KeyDistribution::Latest {
-                theta: theta("latest")?,
-            },
-            "hotspot" => {
-                let unit = |name: &str, v: Option<f64>| match v {
-                    Some(v) if v > 0.0 && v <= 1.0 => Ok(v),
-                    Some(v) => Err(err(name, format!("{v} is not in (0, 1]"))),
-                    None => Err(err(name, "required by the hotspot distribution".into())),
-                };
-                KeyDistribution::Hotspot {
-                    fraction: unit("keys.fraction", raw.keys.fraction)?,
-                    share: unit("keys.share", raw.keys.share)?,
-                }
-            }
-            other => {
-                return Err(err(
-                    "keys.distribution",
-                    format!("unknown distribution {other:?}: uniform, zipfian, latest or hotspot"),
-                ));
-            }
-        };
+        let dynamodb = raw
+            .dynamodb
+            .map(|t| feature_table(t).map_err(|(f, p)| err(&format!("dynamodb.{f}"), p)))
+            .transpose()?;
+        let registry = raw
+            .registry
+            .map(|r| registry_setup(r).map_err(|(f, p)| err(&format!("registry.{f}"), p)))
+            .transpose()?;
+        let timestream = raw
+            .timestream
+            .map(|m| monitoring_setup(m).map_err(|(f, p)| err(&format!("timestream.{f}"), p)))
+            .transpose()?;
+        let keys = key_distribution(&raw.keys).map_err(|(f, p)| err(&format!("keys.{f}"), p))?;
         if !(raw.arrival.rate.is_finite() && raw.arrival.rate > 0.0) {
             return Err(err("arrival.rate", "must be a positive number".into()));
         }
@@ -313,75 +451,218 @@ impl Scenario {
         let mut operations = Vec::with_capacity(raw.operations.len());
         for (i, op) in raw.operations.iter().enumerate() {
             let field = |name: &str| format!("operations[{i}].{name}");
-            if op.weight == 0 {
-                return Err(err(&field("weight"), "must be at least 1".into()));
-            }
-            let operation = match (op.name.as_str(), op.batch_size) {
-                ("GetItem", None) => Operation::GetItem,
-                ("Query", None) => Operation::Query,
-                ("PutItem", None) => Operation::PutItem,
-                ("UpdateItem", None) => Operation::UpdateItem,
-                ("BatchGetItem", Some(n)) if (1..=MAX_BATCH_GET).contains(&n) => {
-                    Operation::BatchGetItem { batch_size: n }
+            let operation =
+                Operation::parse(&op.name, op.batch_size).map_err(|(f, p)| err(&field(f), p))?;
+            let share = match (op.weight, &op.every) {
+                (Some(0), None) => return Err(err(&field("weight"), "must be at least 1".into())),
+                (Some(w), None) => Share::Weight(w),
+                (None, Some(every)) => {
+                    let every = parse_duration(every).map_err(|p| err(&field("every"), p))?;
+                    if every < Duration::from_millis(10) {
+                        return Err(err(&field("every"), "must be at least 10ms".into()));
+                    }
+                    Share::Every(every)
                 }
-                ("BatchGetItem", Some(n)) => {
+                (Some(_), Some(_)) => {
                     return Err(err(
-                        &field("batch_size"),
-                        format!("{n} is not in 1..={MAX_BATCH_GET}"),
+                        &field("every"),
+                        "an operation has a weight or a period (every), not both".into(),
                     ));
                 }
-                ("BatchGetItem", None) => {
+                (None, None) => {
                     return Err(err(
-                        &field("batch_size"),
-                        "required for BatchGetItem".into(),
-                    ));
-                }
-                (_, Some(_)) if is_known(&op.name) => {
-                    return Err(err(
-                        &field("batch_size"),
-                        format!("only BatchGetItem takes a batch_size, not {}", op.name),
-                    ));
-                }
-                (other, _) => {
-                    return Err(err(
-                        &field("name"),
-                        format!(
-                            "unknown operation {other:?}: GetItem, Query, BatchGetItem, PutItem \
-                             or UpdateItem"
-                        ),
+                        &field("weight"),
+                        "required (or a period: every = \"1m\")".into(),
                     ));
                 }
             };
-            operations.push(OperationMix {
-                operation,
-                weight: op.weight,
-            });
+            let (section, set_up) = match operation.service() {
+                Service::DynamoDb => ("dynamodb", dynamodb.is_some()),
+                Service::Registry => ("registry", registry.is_some()),
+                Service::Timestream => ("timestream", timestream.is_some()),
+            };
+            if !set_up {
+                return Err(err(
+                    &field("name"),
+                    format!("{} needs the scenario's [{section}] section", op.name),
+                ));
+            }
+            operations.push(OperationMix { operation, share });
+        }
+        if !operations
+            .iter()
+            .any(|op| matches!(op.share, Share::Weight(_)))
+        {
+            return Err(err(
+                "operations",
+                "needs at least one operation with a weight (periodic ones run beside them)".into(),
+            ));
+        }
+        let mut targets = BTreeMap::new();
+        for (key, overrides) in raw.targets {
+            let service = Service::from_key(&key).ok_or_else(|| {
+                err(
+                    &format!("targets.{key}"),
+                    "unknown service: dynamodb, registry or timestream".into(),
+                )
+            })?;
+            targets.insert(service, overrides);
         }
         Ok(Scenario {
             name: raw.name,
-            service,
             duration,
             warmup,
             seed: raw.seed.unwrap_or(1),
-            setup: FeatureTable {
-                table: raw.setup.table,
-                users: raw.setup.users,
-                features_per_user: raw.setup.features_per_user,
-                value_bytes: raw.setup.value_bytes,
-            },
+            dynamodb,
+            registry,
+            timestream,
             keys,
             arrival,
             operations,
-            targets: raw.targets,
+            targets,
         })
+    }
+
+    /// The services the scenario's operations use.
+    pub fn services(&self) -> Vec<Service> {
+        let mut services: Vec<Service> = self
+            .operations
+            .iter()
+            .map(|op| op.operation.service())
+            .collect();
+        services.sort();
+        services.dedup();
+        services
+    }
+
+    /// The same scenario made small and short, for `loadgen ci`: it compares shapes, not
+    /// capacity.
+    pub fn shrunk(mut self, duration: Duration) -> Scenario {
+        if let Some(table) = &mut self.dynamodb {
+            table.users = table.users.min(2000);
+        }
+        if let Some(registry) = &mut self.registry {
+            registry.models = registry.models.min(200);
+        }
+        if let Some(monitoring) = &mut self.timestream {
+            monitoring.preload = monitoring.preload.min(Duration::from_secs(600));
+        }
+        self.duration = duration;
+        self.warmup = Duration::from_secs(1);
+        self
     }
 }
 
-fn is_known(name: &str) -> bool {
-    matches!(
-        name,
-        "GetItem" | "Query" | "BatchGetItem" | "PutItem" | "UpdateItem"
-    )
+type FieldError = (&'static str, String);
+
+fn at_least_one(field: &'static str, value: u64) -> Result<u64, FieldError> {
+    if value == 0 {
+        Err((field, "must be at least 1".into()))
+    } else {
+        Ok(value)
+    }
+}
+
+fn feature_table(raw: RawFeatureTable) -> Result<FeatureTable, FieldError> {
+    if raw.table.is_empty() {
+        return Err(("table", "must not be empty".into()));
+    }
+    if raw.value_bytes > 350 * 1024 {
+        return Err((
+            "value_bytes",
+            "must keep items under DynamoDB's 400 KB".into(),
+        ));
+    }
+    Ok(FeatureTable {
+        table: raw.table,
+        users: at_least_one("users", raw.users)?,
+        features_per_user: at_least_one("features_per_user", raw.features_per_user)?,
+        value_bytes: raw.value_bytes,
+    })
+}
+
+fn registry_setup(raw: RawRegistry) -> Result<RegistrySetup, FieldError> {
+    let tag_pool = at_least_one("tag_pool", raw.tag_pool)?;
+    if raw.tags_per_version > tag_pool {
+        return Err((
+            "tags_per_version",
+            format!(
+                "{} is more than the tag_pool's {tag_pool}",
+                raw.tags_per_version
+            ),
+        ));
+    }
+    Ok(RegistrySetup {
+        models: at_least_one("models", raw.models)?,
+        versions_per_model: at_least_one("versions_per_model", raw.versions_per_model)?,
+        tag_pool,
+        tags_per_version: raw.tags_per_version,
+    })
+}
+
+fn monitoring_setup(raw: RawMonitoring) -> Result<MonitoringSetup, FieldError> {
+    for (field, name) in [("database", &raw.database), ("table", &raw.table)] {
+        if name.len() < 3 || name.len() > 256 {
+            return Err((field, "Timestream names are 3 to 256 characters".into()));
+        }
+    }
+    let interval = parse_duration(&raw.interval).map_err(|p| ("interval", p))?;
+    if interval < Duration::from_millis(1) {
+        return Err(("interval", "must be at least 1ms".into()));
+    }
+    let preload = parse_duration(&raw.preload).map_err(|p| ("preload", p))?;
+    // Records older than the memory store's retention are refused without magnetic writes;
+    // loadgen creates the table with 24 hours of memory retention.
+    if preload > Duration::from_secs(23 * 3600) {
+        return Err((
+            "preload",
+            "must be at most 23h (the memory store's window)".into(),
+        ));
+    }
+    Ok(MonitoringSetup {
+        database: raw.database,
+        table: raw.table,
+        models: at_least_one("models", raw.models)?,
+        hosts: at_least_one("hosts", raw.hosts)?,
+        interval,
+        preload,
+    })
+}
+
+fn key_distribution(raw: &RawKeys) -> Result<KeyDistribution, FieldError> {
+    let theta = |name: &str| -> Result<f64, FieldError> {
+        match raw.theta {
+            Some(t) if t > 0.0 && t < 1.0 => Ok(t),
+            Some(t) => Err(("theta", format!("{t} is not in (0, 1)"))),
+            None => Err(("theta", format!("required by the {name} distribution"))),
+        }
+    };
+    Ok(match raw.distribution.as_str() {
+        "uniform" => KeyDistribution::Uniform,
+        "zipfian" => KeyDistribution::Zipfian {
+            theta: theta("zipfian")?,
+        },
+        "latest" => KeyDistribution::Latest {
+            theta: theta("latest")?,
+        },
+        "hotspot" => {
+            let unit = |name: &'static str, v: Option<f64>| match v {
+                Some(v) if v > 0.0 && v <= 1.0 => Ok(v),
+                Some(v) => Err((name, format!("{v} is not in (0, 1]"))),
+                None => Err((name, "required by the hotspot distribution".into())),
+            };
+            KeyDistribution::Hotspot {
+                fraction: unit("fraction", raw.fraction)?,
+                share: unit("share", raw.share)?,
+            }
+        }
+        other => {
+            return Err((
+                "distribution",
+                format!("unknown distribution {other:?}: uniform, zipfian, latest or hotspot"),
+            ));
+        }
+    })
 }
 
 /// The dotted field name at byte `offset` of a TOML document, as well as a line-based look
@@ -436,10 +717,9 @@ mod tests {
 
     const VALID: &str = r#"
 name = "t"
-service = "dynamodb"
 duration = "2s"
 warmup = "500ms"
-[setup]
+[dynamodb]
 table = "ml-features"
 users = 100
 features_per_user = 4
@@ -474,7 +754,9 @@ batch_size = 8
             s.operations[1].operation,
             Operation::BatchGetItem { batch_size: 8 }
         );
+        assert_eq!(s.operations[0].share, Share::Weight(3));
         assert_eq!(s.seed, 1);
+        assert_eq!(s.services(), [Service::DynamoDb]);
     }
 
     #[test]
@@ -495,18 +777,34 @@ batch_size = 8
                 VALID.replace("\"GetItem\"", "\"Scan\""),
                 "operations[0].name",
             ),
-            (VALID.replace("users = 100", "users = 0"), "setup.users"),
+            (VALID.replace("users = 100", "users = 0"), "dynamodb.users"),
             (
                 VALID.replace("\"zipfian\"", "\"pareto\""),
                 "keys.distribution",
             ),
             (
                 VALID.replace("users = 100", "users = \"many\""),
-                "setup.users",
+                "dynamodb.users",
             ),
             (
                 VALID.replace("table = \"ml-features\"", "tabel = \"x\""),
-                "setup.tabel",
+                "dynamodb.tabel",
+            ),
+            (
+                VALID.replace("weight = 3", "every = \"1m\"\nweight = 3"),
+                "operations[0].every",
+            ),
+            (
+                VALID.replace("weight = 1\nbatch_size = 8", "every = \"1m\""),
+                "operations[1].batch_size",
+            ),
+            (
+                VALID.replace("\"GetItem\"", "\"DriftQuery\""),
+                "operations[0].name",
+            ),
+            (
+                VALID.replace("[keys]", "[targets.neptune]\np99_ms = 3\n[keys]"),
+                "targets.neptune",
             ),
         ];
         for (text, field) in cases {
@@ -528,7 +826,46 @@ batch_size = 8
     #[test]
     fn the_committed_scenarios_are_valid() {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios");
-        let scenario = Scenario::load(&dir.join("feature-serving.toml")).unwrap();
-        assert_eq!(scenario.setup.table, "ml-features");
+        let mut services = Vec::new();
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path
+                .file_name()
+                .is_some_and(|n| n == "targets.toml" || n == "prices.toml")
+            {
+                continue;
+            }
+            let scenario = Scenario::load(&path).unwrap_or_else(|e| panic!("{e}"));
+            services.extend(scenario.services());
+        }
+        services.sort();
+        services.dedup();
+        assert!(services.contains(&Service::DynamoDb));
+    }
+
+    #[test]
+    fn periodic_operations_run_beside_weighted_ones() {
+        let text = format!(
+            "{VALID}\n[timestream]\ndatabase = \"ml-monitoring\"\ntable = \"ml_monitoring\"\n\
+             models = 2\nhosts = 3\ninterval = \"10s\"\npreload = \"1h\"\n\
+             [[operations]]\nname = \"DriftQuery\"\nevery = \"30s\"\n"
+        );
+        let s = Scenario::parse("s.toml", &text).unwrap();
+        assert_eq!(s.operations[2].share, Share::Every(Duration::from_secs(30)));
+        assert_eq!(s.timestream.as_ref().unwrap().series(), 6);
+        assert_eq!(s.services(), [Service::DynamoDb, Service::Timestream]);
+
+        let only_periodic = VALID.replace("weight = 3", "every = \"1s\"").replace(
+            "weight = 1\nbatch_size = 8",
+            "every = \"1s\"\nbatch_size = 8",
+        );
+        assert_eq!(error_of(&only_periodic).field, "operations");
+    }
+
+    #[test]
+    fn targets_are_overridden_per_service() {
+        let text = VALID.replace("[keys]", "[targets.dynamodb]\np99_ms = 2.5\n[keys]");
+        let s = Scenario::parse("s.toml", &text).unwrap();
+        assert_eq!(s.targets[&Service::DynamoDb].p99_ms, Some(2.5));
     }
 }
