@@ -7,14 +7,18 @@
 //!
 //! - `catalog`: databases and tables, durable in redb.
 //! - `records`: the stored records, their read API and the observers of their changes.
+//! - `ingest`: WriteRecords' records read, merged with CommonAttributes and checked.
+//! - `timestamp`: times as the service writes them in messages.
 //! - `validate`: the front end's constraint messages, names, tags, resource ARNs.
 //! - `ops`: one file per operation.
 
 pub mod catalog;
 pub mod error;
+pub mod ingest;
 pub mod json;
 pub mod ops;
 pub mod records;
+pub mod timestamp;
 pub mod types;
 pub mod validate;
 
@@ -123,6 +127,7 @@ operations!(
     UntagResource,
     UpdateDatabase,
     UpdateTable,
+    WriteRecords,
 );
 
 /// Answers one `Timestream_20181101.<operation>` request.
@@ -203,6 +208,9 @@ impl Timestream {
             )),
             Operation::ListTagsForResource => Ok(encode(
                 &ops::list_tags_for_resource::list_tags_for_resource(self, region, decode(body)?)?,
+            )),
+            Operation::WriteRecords => Ok(encode(
+                &ops::write_records::write_records(self, region, decode(body)?).await?,
             )),
             Operation::DescribeEndpoints => Ok(encode(
                 &ops::describe_endpoints::describe_endpoints(self, region, decode(body)?),

@@ -14,6 +14,7 @@ pub mod tag_resource;
 pub mod untag_resource;
 pub mod update_database;
 pub mod update_table;
+pub mod write_records;
 
 #[cfg(test)]
 pub(crate) mod tests {

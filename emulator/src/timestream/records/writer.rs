@@ -17,10 +17,10 @@ pub enum Upsert {
     Inserted,
     /// It replaced the stored record of its identity, which had a lower version.
     Replaced { previous_version: i64 },
-    /// The stored record has the same value and at least its version: nothing changed (the
-    /// service accepts such a duplicate as ingested).
+    /// The stored record has the same value and version: nothing changed (the service
+    /// accepts such a duplicate as ingested).
     Unchanged,
-    /// The stored record has another value and at least its version: refused.
+    /// The stored record has a higher version, or the same version and another value.
     Rejected { existing_version: i64 },
 }
 
@@ -32,6 +32,8 @@ pub struct RecordTable<'t> {
     records: Table<'t, &'static [u8], &'static [u8]>,
     schema: Table<'t, &'static [u8], &'static [u8]>,
     known: HashMap<(Kind, String), Option<MeasureType>>,
+    /// How many names of each kind the table has, once counted.
+    counts: HashMap<Kind, usize>,
 }
 
 impl<'t> RecordTable<'t> {
@@ -42,6 +44,7 @@ impl<'t> RecordTable<'t> {
             records: txn.open(tables::timestream_records(&name))?,
             schema: txn.open(TIMESTREAM_SCHEMA)?,
             known: HashMap::new(),
+            counts: HashMap::new(),
         })
     }
 
@@ -77,15 +80,35 @@ impl<'t> RecordTable<'t> {
         Ok(self.lookup(Kind::Dimension, name)?.is_some())
     }
 
-    /// How many dimension names the table has.
-    pub fn dimension_count(&self) -> Result<usize, StorageError> {
-        let from = schema::key(self.table_id, Kind::Dimension, "");
-        let to = schema::key(self.table_id, Kind::Measure, "");
-        Ok(self
+    fn count(&mut self, kind: Kind) -> Result<usize, StorageError> {
+        if let Some(&n) = self.counts.get(&kind) {
+            return Ok(n);
+        }
+        let from = schema::key(self.table_id, kind, "");
+        let mut to = from.clone();
+        *to.last_mut().expect("a kind byte") += 1;
+        let n = self
             .schema
             .read()
             .range(from.as_slice()..to.as_slice())?
-            .count())
+            .count();
+        self.counts.insert(kind, n);
+        Ok(n)
+    }
+
+    /// How many dimension names the table has.
+    pub fn dimension_count(&mut self) -> Result<usize, StorageError> {
+        self.count(Kind::Dimension)
+    }
+
+    /// How many measure names the table has.
+    pub fn measure_count(&mut self) -> Result<usize, StorageError> {
+        self.count(Kind::Measure)
+    }
+
+    /// How many multi-measure attribute names the table has.
+    pub fn attribute_count(&mut self) -> Result<usize, StorageError> {
+        self.count(Kind::Attribute)
     }
 
     fn register(
@@ -97,14 +120,17 @@ impl<'t> RecordTable<'t> {
         if self.lookup(kind, name)?.is_none() {
             schema::put(&mut self.schema, self.table_id, kind, name, measure_type)?;
             self.known.insert((kind, name.to_owned()), measure_type);
+            if let Some(n) = self.counts.get_mut(&kind) {
+                *n += 1;
+            }
         }
         Ok(())
     }
 
     /// Stores `record` under the service's version rules: a record whose identity
-    /// (dimensions, measure name, time) is new is stored; one with the stored value is a
-    /// duplicate unless its version is higher, which then replaces the stored version; one
-    /// with another value replaces the stored record only with a higher version.
+    /// (dimensions, measure name, time) is new is stored; a higher version replaces the
+    /// stored record (even with the same value); the same version with the same value is a
+    /// duplicate; a lower version, or the same version with another value, is refused.
     ///
     /// The caller has checked the record against the table's schema; a stored record
     /// registers its dimension names, measure type and attribute types.
@@ -114,14 +140,14 @@ impl<'t> RecordTable<'t> {
             None => Upsert::Inserted,
             Some(stored) => {
                 let (version, value) = decode_value(stored.value())?;
-                if version >= record.version {
-                    return Ok(if value == record.value {
-                        Upsert::Unchanged
-                    } else {
-                        Upsert::Rejected {
-                            existing_version: version,
-                        }
+                if version > record.version || (version == record.version && value != record.value)
+                {
+                    return Ok(Upsert::Rejected {
+                        existing_version: version,
                     });
+                }
+                if version == record.version {
+                    return Ok(Upsert::Unchanged);
                 }
                 Upsert::Replaced {
                     previous_version: version,
@@ -183,7 +209,12 @@ mod tests {
         let store = Store::in_memory().expect("store");
         assert_eq!(upsert(&store, record(2, 0.5)), Upsert::Inserted);
         assert_eq!(upsert(&store, record(2, 0.5)), Upsert::Unchanged);
-        assert_eq!(upsert(&store, record(1, 0.5)), Upsert::Unchanged);
+        assert_eq!(
+            upsert(&store, record(1, 0.5)),
+            Upsert::Rejected {
+                existing_version: 2
+            }
+        );
         assert_eq!(
             upsert(&store, record(2, 0.7)),
             Upsert::Rejected {
@@ -244,6 +275,8 @@ mod tests {
                 let mut table = RecordTable::open(txn, 1)?;
                 Ok((
                     table.dimension_count()?,
+                    table.measure_count()?,
+                    table.attribute_count()?,
                     table.measure_type("cpu")?,
                     table.attribute_type("load")?,
                     table.has_dimension("az")?,
@@ -255,6 +288,8 @@ mod tests {
         assert_eq!(
             counts,
             (
+                2,
+                2,
                 2,
                 Some(MeasureType::Double),
                 Some(MeasureType::Bigint),
