@@ -79,6 +79,11 @@ pub struct Config {
     #[arg(long, env = "DRYDOCK_TTL_SWEEP_INTERVAL", default_value_t = 5.0, value_parser = parse_interval)]
     pub ttl_sweep_interval: f64,
 
+    /// How long DynamoDB stream records stay readable, in seconds (fractions allowed): the
+    /// service's 24 hours by default.
+    #[arg(long, env = "DRYDOCK_STREAM_RETENTION", default_value_t = 86_400.0, value_parser = parse_retention)]
+    pub stream_retention: f64,
+
     /// Refuse DynamoDB requests beyond a table's capacity, as the service throttles them.
     #[arg(long, env = "DRYDOCK_THROTTLE", value_enum, default_value_t = ThrottleMode::Off)]
     pub throttle: ThrottleMode,
@@ -113,6 +118,12 @@ impl Config {
     }
 }
 
+impl Config {
+    pub fn stream_retention(&self) -> Duration {
+        Duration::from_secs_f64(self.stream_retention)
+    }
+}
+
 impl Default for Config {
     fn default() -> Self {
         Config::parse_from(["emulator"])
@@ -126,6 +137,15 @@ fn parse_interval(value: &str) -> Result<f64, String> {
         .map_err(|_| format!("'{value}' is not a number of seconds"))?;
     if !(0.0..=86_400.0).contains(&seconds) {
         return Err(format!("'{value}' is not between 0 and 86400 seconds"));
+    }
+    Ok(seconds)
+}
+
+/// A retention period: more than 0 seconds, at most the service's 24 hours.
+fn parse_retention(value: &str) -> Result<f64, String> {
+    let seconds = parse_interval(value)?;
+    if seconds == 0.0 {
+        return Err("a retention period must be longer than 0 seconds".to_owned());
     }
     Ok(seconds)
 }

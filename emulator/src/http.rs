@@ -15,6 +15,7 @@ use axum::routing::{get, post};
 
 use crate::aws::{self, HEADER_TARGET};
 use crate::dynamodb;
+use crate::dynamodb_streams;
 use crate::state::AppState;
 use crate::timestream;
 
@@ -54,17 +55,28 @@ async fn aws_json(
     let Some((service, operation)) = target.split_once('.') else {
         return unknown_operation();
     };
-    if service != dynamodb::TARGET_PREFIX && service != timestream::TARGET_PREFIX {
+    if ![
+        dynamodb::TARGET_PREFIX,
+        dynamodb_streams::TARGET_PREFIX,
+        timestream::TARGET_PREFIX,
+    ]
+    .contains(&service)
+    {
         return unknown_operation();
     }
     let region = match aws::signed_region(&headers) {
         Ok(region) => region.unwrap_or(&state.config.region),
         Err(failure) => return refused(&failure, &body),
     };
-    if service == timestream::TARGET_PREFIX {
-        return timestream::handle(&state, region, operation, body, started).await;
+    match service {
+        timestream::TARGET_PREFIX => {
+            timestream::handle(&state, region, operation, body, started).await
+        }
+        dynamodb_streams::TARGET_PREFIX => {
+            dynamodb_streams::handle(&state, region, operation, body, started).await
+        }
+        _ => dynamodb::handle(&state, region, operation, body, started).await,
     }
-    dynamodb::handle(&state, region, operation, body, started).await
 }
 
 /// An unsigned request is refused, except that a body that isn't JSON at all is reported as

@@ -1,4 +1,4 @@
-//! Drydock's emulator: DynamoDB, Timestream and a model registry on one port, stored in redb.
+//! Drydock's emulator: DynamoDB, DynamoDB Streams, Timestream and a model registry on one port, stored in redb.
 //!
 //! # Layout
 //! - [`config`]: flags and the embedding configuration.
@@ -6,6 +6,7 @@
 //!   `/health` and `/metrics`.
 //! - `aws`: awsJson1_0 plumbing shared by the AWS services (request ids, regions, envelopes).
 //! - [`dynamodb`]: the DynamoDB service: operations, expressions, key encoding, catalog.
+//! - [`dynamodb_streams`]: the DynamoDB Streams API over the streams `dynamodb` writes.
 //! - [`timestream`]: the Timestream Write API: databases, tables, tags and WriteRecords.
 //! - [`storage`]: the redb database and its group-commit writer; knows nothing of HTTP or AWS.
 //! - `metrics`: request counters and latency histograms.
@@ -22,6 +23,7 @@
 mod aws;
 pub mod config;
 pub mod dynamodb;
+pub mod dynamodb_streams;
 mod http;
 mod metrics;
 mod state;

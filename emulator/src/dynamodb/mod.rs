@@ -66,6 +66,8 @@ pub struct DynamoDb {
     pub(crate) account_id: String,
     pub(crate) activation_delay: Duration,
     pub(crate) throttle: throttle::Throttle,
+    /// How long stream records stay readable (`--stream-retention`).
+    pub(crate) stream_retention: Duration,
     /// The server's `host:port`, once bound: what DescribeEndpoints names.
     endpoint_address: aws::EndpointAddress,
 }
@@ -79,6 +81,7 @@ impl DynamoDb {
             account_id: config.account_id.clone(),
             activation_delay: config.table_activation_delay(),
             throttle: throttle::Throttle::new(config.throttle),
+            stream_retention: config.stream_retention(),
             endpoint_address: aws::EndpointAddress::default(),
         })
     }

@@ -101,6 +101,11 @@ impl Harness {
         timestream_client(&self.endpoint, REGION)
     }
 
+    /// A DynamoDB Streams client on the same endpoint, in [`REGION`].
+    pub fn streams(&self) -> aws_sdk_dynamodbstreams::Client {
+        streams_client(&self.endpoint, REGION)
+    }
+
     /// Another client on the same endpoint, in another region.
     pub fn client_in(&self, region: &str) -> Client {
         client(&self.endpoint, region)
@@ -132,6 +137,22 @@ pub fn client(endpoint: &str, region: &str) -> Client {
         )
         .build();
     Client::from_conf(config)
+}
+
+/// A DynamoDB Streams client for `endpoint`, configured like [`client`].
+pub fn streams_client(endpoint: &str, region: &str) -> aws_sdk_dynamodbstreams::Client {
+    let http = aws_smithy_http_client::Builder::new().build_http();
+    let config = aws_sdk_dynamodbstreams::Config::builder()
+        .behavior_version(aws_sdk_dynamodbstreams::config::BehaviorVersion::latest())
+        .region(aws_sdk_dynamodbstreams::config::Region::new(
+            region.to_owned(),
+        ))
+        .credentials_provider(Credentials::new("AKIDTEST", "secret", None, None, "test"))
+        .endpoint_url(endpoint)
+        .http_client(http)
+        .retry_config(aws_sdk_dynamodbstreams::config::retry::RetryConfig::disabled())
+        .build();
+    aws_sdk_dynamodbstreams::Client::from_conf(config)
 }
 
 /// A Timestream Write client for `endpoint`, configured like [`client`]. Endpoint discovery

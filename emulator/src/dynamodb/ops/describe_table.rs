@@ -182,7 +182,7 @@ pub(crate) fn description(
 }
 
 /// A key schema as the service lists it: HASH, then RANGE.
-fn key_schema_elements(schema: &KeySchema) -> Vec<KeySchemaElement> {
+pub(crate) fn key_schema_elements(schema: &KeySchema) -> Vec<KeySchemaElement> {
     std::iter::once((&schema.partition, "HASH"))
         .chain(schema.sort.as_ref().map(|s| (s, "RANGE")))
         .map(|(a, key_type)| KeySchemaElement {

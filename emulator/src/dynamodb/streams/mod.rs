@@ -16,6 +16,9 @@
 
 pub mod records;
 
+use std::ops::Bound;
+
+use redb::ReadTransaction;
 use serde::{Deserialize, Serialize};
 
 use super::catalog::{KeySchema, TableMeta};
@@ -111,6 +114,10 @@ pub struct StreamMeta {
     pub starting_sequence: u64,
     /// Set once the stream is disabled (or its table deleted).
     pub closed: Option<Closed>,
+    /// The sequence number of the last record removed for age (0 while none was): an
+    /// iterator at or before it points at trimmed data.
+    #[serde(default)]
+    pub trimmed_through: u64,
 }
 
 /// When a stream was closed and the shard's EndingSequenceNumber.
@@ -191,6 +198,7 @@ pub fn open(
         shard_id: shard_id(now, id),
         starting_sequence: records::next_sequence(txn)?,
         closed: None,
+        trimmed_through: 0,
     };
     txn.create_table(dynamodb_stream_records(&stream.records_table_name()))?;
     store(txn, &stream)?;
@@ -231,6 +239,57 @@ fn store(txn: &Txn<'_>, stream: &StreamMeta) -> std::result::Result<(), StorageE
     txn.open(DYNAMODB_STREAMS)?
         .insert(key.as_str(), bytes.as_slice())?;
     Ok(())
+}
+
+/// The stream stored under `key` (see [`catalog_key`]), read from a snapshot.
+pub fn read(
+    txn: &ReadTransaction,
+    key: &str,
+) -> std::result::Result<Option<StreamMeta>, StorageError> {
+    let table = match txn.open_table(DYNAMODB_STREAMS) {
+        Ok(table) => table,
+        Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
+        Err(e) => return Err(e.into()),
+    };
+    let value = table.get(key)?;
+    Ok(value.and_then(|v| serde_json::from_slice(v.value()).ok()))
+}
+
+/// The streams of `region` (of one table, when `table` is given) in key order, after the
+/// key `after`, at most `limit` of them.
+pub fn list(
+    txn: &ReadTransaction,
+    region: &str,
+    table: Option<&str>,
+    after: Option<&str>,
+    limit: usize,
+) -> std::result::Result<Vec<StreamMeta>, StorageError> {
+    let streams = match txn.open_table(DYNAMODB_STREAMS) {
+        Ok(table) => table,
+        Err(redb::TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),
+        Err(e) => return Err(e.into()),
+    };
+    // Keys are `region/table/label`: the streams wanted are the keys with this prefix.
+    let prefix = match table {
+        Some(table) => format!("{region}/{table}/"),
+        None => format!("{region}/"),
+    };
+    let start = match after {
+        Some(after) if after.as_bytes() >= prefix.as_bytes() => Bound::Excluded(after.to_owned()),
+        _ => Bound::Included(prefix.clone()),
+    };
+    let mut found = Vec::new();
+    let range = streams.range::<&str>((start.as_ref().map(String::as_str), Bound::Unbounded))?;
+    for entry in range {
+        let (key, value) = entry?;
+        if !key.value().starts_with(&prefix) || found.len() == limit {
+            break;
+        }
+        if let Ok(stream) = serde_json::from_slice(value.value()) {
+            found.push(stream);
+        }
+    }
+    Ok(found)
 }
 
 /// The stream label the service gives a stream opened at `now` (epoch seconds): its UTC time

@@ -9,7 +9,7 @@
 //! As on the service, a write that leaves the item as it was (a PutItem of the same item, an
 //! UpdateItem that changes nothing) and a DeleteItem of no item write no record.
 
-use redb::ReadableTable;
+use redb::{ReadTransaction, ReadableTable};
 use serde_json::value::RawValue;
 
 use super::{StreamMeta, StreamViewType, TableStream};
@@ -73,6 +73,99 @@ pub fn last_sequence(
     let table = txn.open(dynamodb_stream_records(&stream.records_table_name()))?;
     let last = table.read().last()?;
     Ok(last.and_then(|(key, _)| key.value().try_into().ok().map(u64::from_be_bytes)))
+}
+
+/// Records of a stream read from a snapshot by GetRecords.
+#[derive(Debug, Default)]
+pub struct Page {
+    /// The records' JSON, in stream order.
+    pub records: Vec<Vec<u8>>,
+    /// The sequence number to read from next.
+    pub next: u64,
+}
+
+/// Reads `stream`'s records from sequence number `from` on: at most `limit` records and,
+/// past the first, at most `max_bytes` of them. `None` when `from` points at records older
+/// than `horizon_ms` (epoch milliseconds) or already removed for their age: trimmed data.
+pub fn read(
+    txn: &ReadTransaction,
+    stream: &StreamMeta,
+    from: u64,
+    limit: usize,
+    max_bytes: usize,
+    horizon_ms: u64,
+) -> std::result::Result<Option<Page>, StorageError> {
+    if from <= stream.trimmed_through {
+        return Ok(None);
+    }
+    let mut page = Page {
+        records: Vec::new(),
+        next: from,
+    };
+    let table = match txn.open_table(dynamodb_stream_records(&stream.records_table_name())) {
+        Ok(table) => table,
+        Err(redb::TableError::TableDoesNotExist(_)) => return Ok(Some(page)),
+        Err(e) => return Err(e.into()),
+    };
+    let mut bytes = 0;
+    for entry in table.range(from.to_be_bytes().as_slice()..)? {
+        let (key, value) = entry?;
+        let Some((created, json)) = value.value().split_first_chunk::<TIME_PREFIX>() else {
+            continue;
+        };
+        if page.records.is_empty() && u64::from_le_bytes(*created) < horizon_ms {
+            return Ok(None);
+        }
+        if page.records.len() == limit
+            || (!page.records.is_empty() && bytes + json.len() > max_bytes)
+        {
+            break;
+        }
+        bytes += json.len();
+        page.records.push(json.to_vec());
+        page.next = u64::from_be_bytes(key.value().try_into().unwrap_or_default()) + 1;
+    }
+    Ok(Some(page))
+}
+
+/// Where TRIM_HORIZON starts in `stream`: its oldest record created at or after
+/// `horizon_ms`, or else just after its last record (all of them are past retention), or
+/// else the shard's start.
+pub fn trim_horizon(
+    txn: &ReadTransaction,
+    stream: &StreamMeta,
+    horizon_ms: u64,
+) -> std::result::Result<u64, StorageError> {
+    let empty = stream.starting_sequence.max(stream.trimmed_through + 1);
+    let table = match txn.open_table(dynamodb_stream_records(&stream.records_table_name())) {
+        Ok(table) => table,
+        Err(redb::TableError::TableDoesNotExist(_)) => return Ok(empty),
+        Err(e) => return Err(e.into()),
+    };
+    let mut after_last = empty;
+    for entry in table.iter()? {
+        let (key, value) = entry?;
+        let sequence = u64::from_be_bytes(key.value().try_into().unwrap_or_default());
+        let created = value.value().first_chunk::<TIME_PREFIX>().copied();
+        if u64::from_le_bytes(created.unwrap_or_default()) >= horizon_ms {
+            return Ok(sequence);
+        }
+        after_last = sequence + 1;
+    }
+    Ok(after_last)
+}
+
+/// The sequence number the next record of any stream will get, read from a snapshot.
+pub fn next_sequence_in(txn: &ReadTransaction) -> std::result::Result<u64, StorageError> {
+    let table = match txn.open_table(META) {
+        Ok(table) => table,
+        Err(redb::TableError::TableDoesNotExist(_)) => return Ok(1),
+        Err(e) => return Err(e.into()),
+    };
+    let value = table.get(SEQUENCE_KEY)?;
+    Ok(value
+        .and_then(|v| v.value().try_into().ok().map(u64::from_le_bytes))
+        .unwrap_or(1))
 }
 
 /// Appends the records of one table's changes to its enabled stream.
