@@ -1,6 +1,6 @@
-//! Durability: acknowledged writes (DynamoDB items with their index entries in step, and
-//! Timestream records) survive a SIGKILL of the `emulator` process, and a clean restart of
-//! the library keeps every table and item.
+//! Durability: acknowledged writes (DynamoDB items with their index entries and stream
+//! records in step, and Timestream records) survive a SIGKILL of the `emulator` process, and
+//! a clean restart of the library keeps every table and item.
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
@@ -13,8 +13,9 @@ use std::time::{Duration, Instant};
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{
     AttributeValue, BillingMode, GlobalSecondaryIndex, KeyType, Projection, ProjectionType,
-    ScalarAttributeType,
+    ScalarAttributeType, StreamSpecification, StreamViewType,
 };
+use aws_sdk_dynamodbstreams::types::{OperationType, ShardIteratorType};
 use emulator::Config;
 use emulator::storage::{Durability, Store};
 use emulator::timestream::{catalog, records};
@@ -165,12 +166,19 @@ async fn writer(client: Client, table: String, w: usize, stop_at: Instant) -> Wr
 }
 
 /// The `crash` table: key `id`, with a global index `by_seq` on `seq` projecting everything
-/// (the counter items have no `seq`: they are not in it).
+/// (the counter items have no `seq`: they are not in it), and a stream of new and old images.
 async fn create_crash_table(client: &Client) {
     client
         .create_table()
         .table_name("crash")
         .billing_mode(BillingMode::PayPerRequest)
+        .stream_specification(
+            StreamSpecification::builder()
+                .stream_enabled(true)
+                .stream_view_type(StreamViewType::NewAndOldImages)
+                .build()
+                .unwrap(),
+        )
         .attribute_definitions(attr_def("id", ScalarAttributeType::S))
         .attribute_definitions(attr_def("seq", ScalarAttributeType::N))
         .key_schema(key_elem("id", KeyType::Hash))
@@ -217,6 +225,99 @@ async fn scan_all(client: &Client, table: &str, index: Option<&str>) -> BTreeMap
         if start.is_none() {
             return out;
         }
+    }
+}
+
+/// The table as its stream tells it: every record of the stream, in order, applied to an
+/// empty table (the crash table's attributes are strings and numbers).
+async fn replay_stream(client: &Client, endpoint: &str) -> BTreeMap<String, Item> {
+    let streams = streams_client(endpoint, REGION);
+    let table = client
+        .describe_table()
+        .table_name("crash")
+        .send()
+        .await
+        .unwrap();
+    let arn = table
+        .table()
+        .unwrap()
+        .latest_stream_arn()
+        .unwrap()
+        .to_owned();
+    let described = streams
+        .describe_stream()
+        .stream_arn(&arn)
+        .send()
+        .await
+        .unwrap();
+    let shard = described.stream_description().unwrap().shards()[0]
+        .shard_id()
+        .unwrap()
+        .to_owned();
+    let mut iterator = streams
+        .get_shard_iterator()
+        .stream_arn(&arn)
+        .shard_id(shard)
+        .shard_iterator_type(ShardIteratorType::TrimHorizon)
+        .send()
+        .await
+        .unwrap()
+        .shard_iterator
+        .unwrap();
+    let convert = |image: &std::collections::HashMap<
+        String,
+        aws_sdk_dynamodbstreams::types::AttributeValue,
+    >|
+     -> Item {
+        image
+            .iter()
+            .map(|(name, value)| {
+                let value = match value {
+                    aws_sdk_dynamodbstreams::types::AttributeValue::S(v) => s(v),
+                    aws_sdk_dynamodbstreams::types::AttributeValue::N(v) => n(v),
+                    other => panic!("no {other:?} is written to the crash table"),
+                };
+                (name.clone(), value)
+            })
+            .collect()
+    };
+    let mut replayed = BTreeMap::new();
+    let mut last_sequence = String::new();
+    loop {
+        let page = streams
+            .get_records()
+            .shard_iterator(&iterator)
+            .send()
+            .await
+            .expect("records after restart");
+        if page.records().is_empty() {
+            return replayed;
+        }
+        for record in page.records() {
+            let body = record.dynamodb().unwrap();
+            let sequence = body.sequence_number().unwrap();
+            assert!(
+                sequence > last_sequence.as_str(),
+                "sequence numbers increase"
+            );
+            last_sequence = sequence.to_owned();
+            let id = body.keys().unwrap()["id"].as_s().unwrap().clone();
+            let old = body.old_image().map(convert);
+            assert_eq!(
+                old.as_ref(),
+                replayed.get(&id),
+                "{id}: the record's old image is the item its earlier records left"
+            );
+            match record.event_name().unwrap() {
+                OperationType::Remove => {
+                    replayed.remove(&id);
+                }
+                _ => {
+                    replayed.insert(id, convert(body.new_image().unwrap()));
+                }
+            }
+        }
+        iterator = page.next_shard_iterator.unwrap();
     }
 }
 
@@ -270,6 +371,17 @@ async fn acknowledged_writes_survive_sigkill() {
     assert!(
         indexed == expected,
         "index entries hold the items as stored"
+    );
+    // The stream holds exactly the changes that made the table what it is.
+    let replayed = replay_stream(&client, &second.endpoint()).await;
+    assert_eq!(
+        replayed.len(),
+        stored.len(),
+        "the stream's items and the table's agree in number"
+    );
+    assert!(
+        replayed == stored,
+        "the stream replays to the table as stored"
     );
 
     let mut missing = Vec::new();
