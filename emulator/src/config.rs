@@ -84,6 +84,11 @@ pub struct Config {
     #[arg(long, env = "DRYDOCK_STREAM_RETENTION", default_value_t = 86_400.0, value_parser = parse_retention)]
     pub stream_retention: f64,
 
+    /// Seconds between two sweeps removing Timestream records past their table's retention
+    /// (fractions allowed); 0 turns the sweeper off.
+    #[arg(long, env = "DRYDOCK_RETENTION_SWEEP_INTERVAL", default_value_t = 60.0, value_parser = parse_interval)]
+    pub retention_sweep_interval: f64,
+
     /// Refuse DynamoDB requests beyond a table's capacity, as the service throttles them.
     #[arg(long, env = "DRYDOCK_THROTTLE", value_enum, default_value_t = ThrottleMode::Off)]
     pub throttle: ThrottleMode,
@@ -115,6 +120,11 @@ impl Config {
     /// The TTL sweeper's interval; zero when it is off.
     pub fn ttl_sweep_interval(&self) -> Duration {
         Duration::from_secs_f64(self.ttl_sweep_interval)
+    }
+
+    /// The Timestream retention sweeper's interval; zero when it is off.
+    pub fn retention_sweep_interval(&self) -> Duration {
+        Duration::from_secs_f64(self.retention_sweep_interval)
     }
 }
 
@@ -169,5 +179,11 @@ mod tests {
             Config::default().ttl_sweep_interval(),
             Duration::from_secs(5)
         );
+        assert_eq!(
+            Config::default().retention_sweep_interval(),
+            Duration::from_secs(60)
+        );
+        let retention = Config::try_parse_from(["emulator", "--retention-sweep-interval", "0"]);
+        assert!(retention.unwrap().retention_sweep_interval().is_zero());
     }
 }

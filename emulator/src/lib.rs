@@ -55,6 +55,7 @@ pub struct RunningEmulator {
     router: axum::Router,
     store: Arc<Store>,
     ttl_sweeper: Option<dynamodb::ttl::sweeper::Sweeper>,
+    retention_sweeper: Option<timestream::retention::Sweeper>,
 }
 
 impl Emulator {
@@ -75,8 +76,12 @@ impl Emulator {
             Arc::clone(&dynamodb),
             config.ttl_sweep_interval(),
         );
-        let timestream = timestream::Timestream::open(Arc::clone(&store), &config);
+        let timestream = Arc::new(timestream::Timestream::open(Arc::clone(&store), &config));
         timestream.set_endpoint_address(addr.to_string());
+        let retention_sweeper = timestream::retention::Sweeper::start(
+            Arc::clone(&timestream),
+            config.retention_sweep_interval(),
+        );
         let state = Arc::new(AppState {
             config,
             store: Arc::clone(&store),
@@ -108,6 +113,7 @@ impl Emulator {
             server,
             store,
             ttl_sweeper,
+            retention_sweeper,
         })
     }
 }
@@ -141,8 +147,8 @@ impl RunningEmulator {
         format!("http://{}", self.addr)
     }
 
-    /// Stops accepting connections, lets in-flight requests finish, stops the TTL sweeper,
-    /// then commits and closes storage.
+    /// Stops accepting connections, lets in-flight requests finish, stops the sweepers (TTL
+    /// and Timestream retention), then commits and closes storage.
     pub async fn shutdown(self) {
         let _ = self.stop.send(());
         match self.server.await {
@@ -152,8 +158,12 @@ impl RunningEmulator {
         }
         let store = self.store;
         let sweeper = self.ttl_sweeper;
+        let retention_sweeper = self.retention_sweeper;
         let _ = tokio::task::spawn_blocking(move || {
             if let Some(sweeper) = sweeper {
+                sweeper.stop();
+            }
+            if let Some(sweeper) = retention_sweeper {
                 sweeper.stop();
             }
             store.shutdown();

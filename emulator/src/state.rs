@@ -12,5 +12,5 @@ pub struct AppState {
     pub store: Arc<Store>,
     pub metrics: Metrics,
     pub dynamodb: Arc<DynamoDb>,
-    pub timestream: Timestream,
+    pub timestream: Arc<Timestream>,
 }

@@ -56,7 +56,23 @@ pub struct TableRecord {
     pub tags: Vec<(String, String)>,
 }
 
+/// Nanoseconds in an hour and in a day.
+pub const NS_PER_HOUR: i64 = 3_600 * 1_000_000_000;
+pub const NS_PER_DAY: i64 = 24 * NS_PER_HOUR;
+
 impl TableRecord {
+    /// How long the memory store keeps a record, in nanoseconds.
+    pub fn memory_retention_ns(&self) -> i64 {
+        self.memory_hours.saturating_mul(NS_PER_HOUR)
+    }
+
+    /// How long the table keeps a record, in nanoseconds: its time in the memory store, then
+    /// in the magnetic store (records move there when they leave the memory store).
+    pub fn retention_ns(&self) -> i64 {
+        self.memory_retention_ns()
+            .saturating_add(self.magnetic_days.saturating_mul(NS_PER_DAY))
+    }
+
     /// A dimension that every record must carry (`EnforcementInRecord: REQUIRED`).
     pub fn required_dimension(&self) -> Option<&str> {
         self.partition_keys
@@ -223,6 +239,20 @@ impl Snapshot {
             }
             None => range(&t, &format!("{region}/"), &format!("{region}0")),
         }
+    }
+
+    /// Every table of every region, with its region.
+    pub fn every_table(&self) -> Result<Vec<(String, TableRecord)>, StorageError> {
+        let Some(t) = self.open(TIMESTREAM_TABLES)? else {
+            return Ok(Vec::new());
+        };
+        let mut out = Vec::new();
+        for entry in t.iter()? {
+            let (key, value) = entry?;
+            let region = key.value().split('/').next().unwrap_or_default().to_owned();
+            out.push((region, decode(value.value())?));
+        }
+        Ok(out)
     }
 
     pub fn table_count(&self, region: &str, database: &str) -> Result<u64, StorageError> {

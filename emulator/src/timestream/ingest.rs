@@ -35,9 +35,6 @@ const MAX_MULTI_MEASURES: usize = 256;
 /// How far ahead of now the service accepts a time.
 const FUTURE_NS: i64 = 15 * 60 * 1_000_000_000;
 
-const NS_PER_HOUR: i64 = 3_600 * 1_000_000_000;
-const NS_PER_DAY: i64 = 24 * NS_PER_HOUR;
-
 const MEASURE_TYPES: &str = "[DOUBLE, BIGINT, VARCHAR, BOOLEAN, TIMESTAMP, MULTI]";
 const TIME_UNITS: &str = "[MILLISECONDS, SECONDS, MICROSECONDS, NANOSECONDS]";
 
@@ -188,9 +185,9 @@ impl Window {
     /// table's retention (memory plus magnetic: records move to the magnetic store when
     /// they leave the memory store) go to the magnetic store.
     pub fn of(table: &TableRecord, now_ns: i64) -> Window {
-        let memory_start = now_ns.saturating_sub(table.memory_hours.saturating_mul(NS_PER_HOUR));
+        let memory_start = now_ns.saturating_sub(table.memory_retention_ns());
         let start = if table.magnetic_writes {
-            memory_start.saturating_sub(table.magnetic_days.saturating_mul(NS_PER_DAY))
+            now_ns.saturating_sub(table.retention_ns())
         } else {
             memory_start
         };

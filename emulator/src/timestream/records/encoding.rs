@@ -58,6 +58,12 @@ pub fn series_key(measure_name: &str, dimensions: &[(String, String)]) -> Vec<u8
     out
 }
 
+/// The time of a stored key (its last 8 bytes); `None` for a key too short to be one.
+pub fn key_time(key: &[u8]) -> Option<i64> {
+    let bytes = key.get(key.len().checked_sub(TIME_LEN)?..)?;
+    Some(decode_time(bytes.try_into().expect("8 bytes")))
+}
+
 pub(super) fn encode_time(time: i64) -> [u8; TIME_LEN] {
     ((time as u64) ^ (1 << 63)).to_be_bytes()
 }
@@ -269,6 +275,8 @@ mod tests {
         expected.extend(0.5f64.to_le_bytes());
         assert_eq!(value, expected);
         assert_eq!(decode_record(&key, &value).expect("decodes"), r);
+        assert_eq!(key_time(&key), Some(-1));
+        assert_eq!(key_time(&key[..7]), None);
     }
 
     #[test]

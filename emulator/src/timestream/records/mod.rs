@@ -22,7 +22,7 @@ mod scan;
 mod schema;
 mod writer;
 
-pub use encoding::{decode_record, record_key, series_key};
+pub use encoding::{decode_record, key_time, record_key, series_key};
 pub use observer::{Observers, RecordObserver};
 pub use scan::{Scan, scan};
 pub use schema::{TableSchema, schema};

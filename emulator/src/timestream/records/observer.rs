@@ -60,4 +60,8 @@ impl Observers {
     pub fn table_dropped(&self, table_id: u64) {
         self.each(|o| o.table_dropped(table_id));
     }
+
+    pub fn records_expired(&self, table_id: u64, before: i64) {
+        self.each(|o| o.records_expired(table_id, before));
+    }
 }

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use redb::ReadableTable;
 
-use super::encoding::{decode_value, encode_value, record_key};
+use super::encoding::{decode_value, encode_value, key_time, record_key};
 use super::schema::{self, Kind};
 use super::{MeasureType, MeasureValue, StoredRecord};
 use crate::storage::tables::{self, TIMESTREAM_SCHEMA};
@@ -125,6 +125,20 @@ impl<'t> RecordTable<'t> {
             }
         }
         Ok(())
+    }
+
+    /// Removes the records stored under `keys` whose time is before `before`; returns how
+    /// many there were.
+    pub fn remove_expired(&mut self, keys: &[Vec<u8>], before: i64) -> Result<usize, StorageError> {
+        let mut removed = 0;
+        for key in keys {
+            if key_time(key).is_some_and(|t| t < before)
+                && self.records.remove(key.as_slice())?.is_some()
+            {
+                removed += 1;
+            }
+        }
+        Ok(removed)
     }
 
     /// Stores `record` under the service's version rules: a record whose identity
