@@ -318,6 +318,10 @@ pub fn parse_write_condition(m: &ConditionMembers<'_>) -> Result<Option<super::e
         has_names: m.names.is_some(),
         has_values: m.values.is_some(),
     })?;
+    refuse_legacy(&[
+        ("ConditionalOperator", m.conditional_operator),
+        ("Expected", m.expected),
+    ])?;
     let mut attrs = super::expr::ExpressionAttributes::new(m.names, m.values);
     let condition = m
         .condition_expression
@@ -360,6 +364,11 @@ pub fn parse_update_members(
         has_names: m.names.is_some(),
         has_values: m.values.is_some(),
     })?;
+    refuse_legacy(&[
+        ("AttributeUpdates", m.attribute_updates),
+        ("ConditionalOperator", m.conditional_operator),
+        ("Expected", m.expected),
+    ])?;
     let mut attrs = super::expr::ExpressionAttributes::new(m.names, m.values);
     let update = m
         .update_expression
@@ -452,8 +461,7 @@ pub struct ParameterUse<'a> {
 ///    joined with " and ", "are null" for several);
 /// 2. legacy and expression members together: "Can not use both expression and
 ///    non-expression parameters in the same request: Non-expression parameters: {Expected}
-///    Expression parameters: {ConditionExpression}";
-/// 3. a legacy member alone: [`legacy_parameters_unsupported`].
+///    Expression parameters: {ConditionExpression}".
 ///
 /// Problems inside the maps (empty maps, malformed keys) are `expr::ExpressionAttributes`'s
 /// to report, at the first parse.
@@ -490,7 +498,7 @@ pub fn check_parameter_use(p: &ParameterUse<'_>) -> Result<()> {
             )));
         }
     }
-    if !p.legacy.iter().any(|(_, sent)| *sent) {
+    if !any_expression || !p.legacy.iter().any(|(_, sent)| *sent) {
         return Ok(());
     }
     let sent = |list: &[(&'static str, bool)]| -> Vec<&'static str> {
@@ -499,22 +507,30 @@ pub fn check_parameter_use(p: &ParameterUse<'_>) -> Result<()> {
             .map(|(name, _)| *name)
             .collect()
     };
-    let legacy = sent(p.legacy);
-    if any_expression {
-        return Err(DynamoError::validation(format!(
-            "Can not use both expression and non-expression parameters in the same request: \
-             Non-expression parameters: {{{}}} Expression parameters: {{{}}}",
-            legacy.join(", "),
-            sent(p.expressions).join(", ")
-        )));
-    }
-    Err(legacy_parameters_unsupported(&legacy))
+    Err(DynamoError::validation(format!(
+        "Can not use both expression and non-expression parameters in the same request: \
+         Non-expression parameters: {{{}}} Expression parameters: {{{}}}",
+        sent(p.legacy).join(", "),
+        sent(p.expressions).join(", ")
+    )))
 }
 
-/// The answer to a request using legacy parameters (`Expected`, `AttributeUpdates`,
-/// `AttributesToGet`, `ConditionalOperator`) without expressions. They are planned; until
-/// then they are refused rather than silently ignored.
-pub fn legacy_parameters_unsupported(names: &[&str]) -> DynamoError {
+/// Refuses the legacy write parameters (`Expected`, `AttributeUpdates` and the
+/// `ConditionalOperator` that qualifies them) rather than ignoring them, until they are
+/// translated like the read ones.
+fn refuse_legacy(members: &[(&str, bool)]) -> Result<()> {
+    let sent: Vec<&str> = members
+        .iter()
+        .filter(|(_, sent)| *sent)
+        .map(|(name, _)| *name)
+        .collect();
+    if sent.is_empty() {
+        return Ok(());
+    }
+    Err(legacy_parameters_unsupported(&sent))
+}
+
+fn legacy_parameters_unsupported(names: &[&str]) -> DynamoError {
     DynamoError::validation(format!(
         "The legacy parameter{} {} {} not supported by this emulator yet; use the equivalent \
          expression parameters instead",
@@ -1251,11 +1267,8 @@ mod tests {
              Non-expression parameters: {AttributeUpdates, Expected} Expression parameters: \
              {UpdateExpression, ConditionExpression}"
         );
-        assert_eq!(
-            message(check(&put, &[("Expected", true)], false, false)),
-            "The legacy parameter Expected is not supported by this emulator yet; use the \
-             equivalent expression parameters instead"
-        );
+        // Legacy members alone are the translation's to check.
+        assert!(check(&put, &[("Expected", true)], false, false).is_ok());
         // ProjectionExpression takes no values: GetItem has no expression that licenses them.
         assert!(check(&[("ProjectionExpression", true)], &[], true, true).is_ok());
     }

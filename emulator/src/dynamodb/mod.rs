@@ -31,6 +31,7 @@ pub mod index;
 pub mod item;
 pub mod json;
 pub mod keys;
+pub mod legacy;
 pub mod number;
 pub mod ops;
 pub mod page;

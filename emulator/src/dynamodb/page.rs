@@ -30,7 +30,7 @@ use super::error::{DynamoError, Result};
 use super::expr::{Condition, Path, Projection};
 use super::item::{self, StoredItem, Violations};
 use super::keys;
-use super::types::query::{LegacyParam, QueryOutput};
+use super::types::query::QueryOutput;
 use super::value::{AttributeValue, Item};
 use crate::storage::StorageError;
 use crate::storage::tables::dynamodb_items;
@@ -113,11 +113,6 @@ pub fn check_index_name(name: Option<&str>, v: &mut Violations) {
     }
 }
 
-/// True when a legacy member was sent with content (see [`LegacyParam`]).
-pub fn is_set(param: Option<LegacyParam>) -> bool {
-    param.is_some_and(|p| p.non_empty)
-}
-
 /// What the answer's items hold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Shape {
@@ -129,28 +124,37 @@ pub enum Shape {
     Count,
 }
 
-/// The service's rules for `Select` with `ProjectionExpression` (texts checked against
-/// DynamoDB Local). `has_index` says whether `IndexName` was given: only then is
-/// `ALL_PROJECTED_ATTRIBUTES` allowed.
-pub fn shape(select: Option<Select>, has_projection: bool, has_index: bool) -> Result<Shape> {
-    match (select, has_projection) {
+/// The member carrying a request's projection, for [`shape`]'s messages.
+pub fn projection_member(expression: bool, attributes_to_get: bool) -> Option<&'static str> {
+    if expression {
+        Some("ProjectionExpression")
+    } else {
+        attributes_to_get.then_some("AttributesToGet")
+    }
+}
+
+/// The service's rules for `Select` with a projection (texts checked against DynamoDB
+/// Local). `projection` names the member that carries it, `ProjectionExpression` or
+/// `AttributesToGet`, if one was sent. `has_index` says whether `IndexName` was given: only
+/// then is `ALL_PROJECTED_ATTRIBUTES` allowed.
+pub fn shape(select: Option<Select>, projection: Option<&str>, has_index: bool) -> Result<Shape> {
+    let cannot = |choice: &str| {
+        DynamoError::validation(format!(
+            "Cannot specify the {} when choosing to get {choice}",
+            projection.unwrap_or_default()
+        ))
+    };
+    match (select, projection.is_some()) {
         (None | Some(Select::AllAttributes), false) => Ok(Shape::All),
         (None | Some(Select::SpecificAttributes), true) => Ok(Shape::Projected),
         (Some(Select::Count), false) => Ok(Shape::Count),
-        (Some(Select::AllAttributes), true) => Err(DynamoError::validation(
-            "Cannot specify the ProjectionExpression when choosing to get ALL_ATTRIBUTES",
-        )),
-        (Some(Select::Count), true) => Err(DynamoError::validation(
-            "Cannot specify the ProjectionExpression when choosing to get only the Count",
-        )),
+        (Some(Select::AllAttributes), true) => Err(cannot("ALL_ATTRIBUTES")),
+        (Some(Select::Count), true) => Err(cannot("only the Count")),
         (Some(Select::SpecificAttributes), false) => Err(DynamoError::validation(
             "Must specify the AttributesToGet or ProjectionExpression when choosing to get \
              SPECIFIC_ATTRIBUTES",
         )),
-        (Some(Select::AllProjectedAttributes), true) => Err(DynamoError::validation(
-            "Cannot specify the ProjectionExpression when choosing to get \
-             ALL_PROJECTED_ATTRIBUTES",
-        )),
+        (Some(Select::AllProjectedAttributes), true) => Err(cannot("ALL_PROJECTED_ATTRIBUTES")),
         (Some(Select::AllProjectedAttributes), false) if !has_index => {
             Err(DynamoError::validation(
                 "ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName",
@@ -752,40 +756,44 @@ mod tests {
     #[test]
     fn select_and_projection_combine_as_the_service_allows() {
         use Select::*;
-        assert_eq!(shape(None, false, false).unwrap(), Shape::All);
-        assert_eq!(shape(None, true, false).unwrap(), Shape::Projected);
+        const PE: Option<&str> = Some("ProjectionExpression");
+        assert_eq!(shape(None, None, false).unwrap(), Shape::All);
+        assert_eq!(shape(None, PE, false).unwrap(), Shape::Projected);
+        assert_eq!(shape(Some(AllAttributes), None, false).unwrap(), Shape::All);
         assert_eq!(
-            shape(Some(AllAttributes), false, false).unwrap(),
-            Shape::All
-        );
-        assert_eq!(
-            shape(Some(SpecificAttributes), true, false).unwrap(),
+            shape(Some(SpecificAttributes), PE, false).unwrap(),
             Shape::Projected
         );
-        assert_eq!(shape(Some(Count), false, false).unwrap(), Shape::Count);
+        assert_eq!(shape(Some(Count), None, false).unwrap(), Shape::Count);
         let msg = |s, p, i| message(shape(Some(s), p, i));
         assert_eq!(
-            msg(AllAttributes, true, false),
+            msg(AllAttributes, PE, false),
             "Cannot specify the ProjectionExpression when choosing to get ALL_ATTRIBUTES"
         );
         assert_eq!(
-            msg(Count, true, false),
+            msg(Count, PE, false),
             "Cannot specify the ProjectionExpression when choosing to get only the Count"
         );
         assert_eq!(
-            msg(SpecificAttributes, false, false),
+            msg(SpecificAttributes, None, false),
             "Must specify the AttributesToGet or ProjectionExpression when choosing to get \
              SPECIFIC_ATTRIBUTES"
         );
         assert_eq!(
-            msg(AllProjectedAttributes, false, false),
+            msg(AllProjectedAttributes, None, false),
             "ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName"
         );
         assert_eq!(
-            msg(AllProjectedAttributes, true, true),
+            msg(AllProjectedAttributes, PE, true),
             "Cannot specify the ProjectionExpression when choosing to get \
              ALL_PROJECTED_ATTRIBUTES"
         );
+        let atg = Some("AttributesToGet");
+        assert_eq!(
+            msg(Count, atg, false),
+            "Cannot specify the AttributesToGet when choosing to get only the Count"
+        );
+        assert_eq!(shape(None, atg, true).unwrap(), Shape::Projected);
     }
 
     fn schema() -> KeySchema {
@@ -895,12 +903,5 @@ mod tests {
         );
         assert!(needed_attributes(None, None).is_empty());
         assert_eq!(key_names(&schema()), ["pk", "sk"]);
-    }
-
-    #[test]
-    fn legacy_members_count_only_with_content() {
-        assert!(!is_set(None));
-        assert!(!is_set(Some(LegacyParam { non_empty: false })));
-        assert!(is_set(Some(LegacyParam { non_empty: true })));
     }
 }

@@ -27,6 +27,7 @@ use super::super::catalog::TableMeta;
 use super::super::error::{DynamoError, Result};
 use super::super::expr::{self, ExpressionAttributes, Projection};
 use super::super::item::{self, ParameterUse, StoredItem, Violations};
+use super::super::legacy;
 use super::super::throttle::Access;
 use super::super::types::item::{BatchGetItemInput, BatchGetItemOutput, KeysAndAttributes};
 
@@ -195,18 +196,30 @@ pub fn batch_get_item(
     Ok(out.to_body())
 }
 
+/// The table's `ProjectionExpression` or, the legacy way, its `AttributesToGet`.
 fn parse_projection(request: &KeysAndAttributes) -> Result<Option<Projection>> {
     item::check_parameter_use(&ParameterUse {
         expressions: &[(
             "ProjectionExpression",
             request.projection_expression.is_some(),
         )],
-        legacy: &[("AttributesToGet", request.attributes_to_get.is_some())],
+        legacy: &[(
+            "AttributesToGet",
+            request
+                .attributes_to_get
+                .as_ref()
+                .is_some_and(|a| !a.is_empty()),
+        )],
         has_names: request.expression_attribute_names.is_some(),
         has_values: false,
     })?;
     let Some(src) = request.projection_expression.as_deref() else {
-        return Ok(None);
+        return legacy::attributes_to_get(request.attributes_to_get.as_deref(), |name| {
+            DynamoError::validation(format!(
+                "One or more parameter values were invalid: Duplicate value in attribute name: \
+                 {name}"
+            ))
+        });
     };
     let mut attrs = ExpressionAttributes::new(request.expression_attribute_names.as_ref(), None);
     let projection = expr::parse_projection(src, &mut attrs)?;

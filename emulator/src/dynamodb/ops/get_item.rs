@@ -7,7 +7,8 @@
 //!
 //! The hottest path of the emulator: one catalog lookup, one key encoding, one redb read
 //! transaction and point lookup, then the stored JSON is spliced into the answer without
-//! being decoded. Only a projection decodes the item. It runs inline on the async worker:
+//! being decoded. Only a projection (`ProjectionExpression` or the legacy `AttributesToGet`)
+//! decodes the item. It runs inline on the async worker:
 //! the read costs about a microsecond, less than a hop to a blocking pool.
 
 use super::super::DynamoDb;
@@ -15,6 +16,7 @@ use super::super::capacity::{self, Charge};
 use super::super::error::{DynamoError, Result};
 use super::super::expr::{self, ExpressionAttributes, Projection};
 use super::super::item::{self, ParameterUse, StoredItem, Violations};
+use super::super::legacy;
 use super::super::throttle::Access;
 use super::super::types::item::{GetItemInput, encode_get_item_output};
 
@@ -38,7 +40,13 @@ pub fn get_item(
             "ProjectionExpression",
             input.projection_expression.is_some(),
         )],
-        legacy: &[("AttributesToGet", input.attributes_to_get.is_some())],
+        legacy: &[(
+            "AttributesToGet",
+            input
+                .attributes_to_get
+                .as_ref()
+                .is_some_and(|a| !a.is_empty()),
+        )],
         has_names: input.expression_attribute_names.is_some(),
         has_values: false,
     })?;
@@ -50,7 +58,10 @@ pub fn get_item(
             attrs.finish()?;
             Some(projection)
         }
-        None => None,
+        // Checked before the table, as DynamoDB Local does.
+        None => {
+            legacy::attributes_to_get(input.attributes_to_get.as_deref(), legacy::same_name_twice)?
+        }
     };
 
     let meta = item::live_table(db, region, table_name)?;

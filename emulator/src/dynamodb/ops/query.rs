@@ -21,8 +21,10 @@ use super::super::error::{DynamoError, Result};
 use super::super::expr::{self, ExpressionAttributes, ExpressionKind};
 use super::super::item::{self, ParameterUse, Violations};
 use super::super::keys::{self, KeyRange};
-use super::super::page::{self, PageSpec, is_set};
+use super::super::legacy::{self, ConditionalOperator};
+use super::super::page::{self, PageSpec};
 use super::super::throttle::Access;
+use super::super::types::legacy::Conditions;
 use super::super::types::query::{QueryInput, QueryOutput};
 use crate::storage::StorageError;
 use crate::storage::tables::dynamodb_items;
@@ -31,9 +33,10 @@ use crate::storage::tables::dynamodb_items;
 /// back, reported after the table lookup as the service does.
 ///
 /// The checks run in DynamoDB Local's order: the members' model constraints, the table, the
-/// index, which parameters go together, the held-back value errors, the expressions, paths
-/// into key attributes, the start key, the filter's use of key attributes, and last `Select`
-/// with the projection.
+/// index, which parameters go together, the held-back value errors, the expressions, the key
+/// condition (or the legacy `KeyConditions`, then `QueryFilter`), paths into key attributes,
+/// the start key, the filter's use of key attributes, and last `Select` with the projection
+/// (then duplicates in the legacy `AttributesToGet`).
 pub fn query(
     db: &DynamoDb,
     region: &str,
@@ -45,6 +48,8 @@ pub fn query(
     let select = page::Select::parse(input.select.as_deref(), &mut v);
     let limit = page::limit(input.limit, &mut v);
     let rcc = item::return_consumed_capacity(input.return_consumed_capacity.as_deref(), &mut v);
+    let conditional_operator =
+        ConditionalOperator::parse(input.conditional_operator.as_deref(), &mut v);
     v.into_result()?;
 
     let meta = item::live_table(db, region, table_name)?;
@@ -53,6 +58,10 @@ pub fn query(
     let schema = source.key_schema();
 
     let has_kce = input.key_condition_expression.is_some();
+    let has_attributes_to_get = input
+        .attributes_to_get
+        .as_ref()
+        .is_some_and(|a| !a.is_empty());
     item::check_parameter_use(&ParameterUse {
         expressions: &[
             (
@@ -65,22 +74,32 @@ pub fn query(
         // The service lets a legacy KeyConditions go with the other expressions; only
         // KeyConditionExpression excludes it.
         legacy: &[
-            ("AttributesToGet", is_set(input.attributes_to_get)),
-            ("QueryFilter", is_set(input.query_filter)),
-            ("ConditionalOperator", is_set(input.conditional_operator)),
-            ("KeyConditions", has_kce && is_set(input.key_conditions)),
+            ("AttributesToGet", has_attributes_to_get),
+            (
+                "QueryFilter",
+                legacy::has_entries(input.query_filter.as_ref()),
+            ),
+            ("ConditionalOperator", input.conditional_operator.is_some()),
+            (
+                "KeyConditions",
+                has_kce && legacy::has_entries(input.key_conditions.as_ref()),
+            ),
         ],
         has_names: input.expression_attribute_names.is_some(),
         has_values: input.expression_attribute_values.is_some(),
     })?;
-    let Some(key_condition_src) = input.key_condition_expression.as_deref() else {
-        if is_set(input.key_conditions) {
-            return Err(item::legacy_parameters_unsupported(&["KeyConditions"]));
+    let key_condition_member = match (
+        input.key_condition_expression.as_deref(),
+        input.key_conditions.as_ref(),
+    ) {
+        (Some(src), _) => KeyConditionSource::Expression(src),
+        (None, Some(conditions)) => KeyConditionSource::Legacy(conditions),
+        (None, None) => {
+            return Err(DynamoError::validation(
+                "Either the KeyConditions or KeyConditionExpression parameter must be specified \
+                 in the request.",
+            ));
         }
-        return Err(DynamoError::validation(
-            "Either the KeyConditions or KeyConditionExpression parameter must be specified in \
-             the request.",
-        ));
     };
     if let Some(e) = deferred {
         return Err(e);
@@ -91,22 +110,34 @@ pub fn query(
         input.expression_attribute_values.as_ref(),
     );
     // The service's order: filter, projection, key condition (as a condition), unused
-    // placeholders, and only then the key condition against the schema.
-    let filter = input
+    // placeholders, and only then the key condition against the schema; the legacy
+    // KeyConditions, then QueryFilter.
+    let filter_expression = input
         .filter_expression
         .as_deref()
         .map(|src| expr::parse_condition(src, ExpressionKind::Filter, &mut attrs))
         .transpose()?;
-    let projection = input
+    let projection_expression = input
         .projection_expression
         .as_deref()
         .map(|src| expr::parse_projection(src, &mut attrs))
         .transpose()?;
-    let key_condition_tree =
-        expr::parse_condition(key_condition_src, ExpressionKind::KeyCondition, &mut attrs)?;
+    let key_condition_source = match key_condition_member {
+        KeyConditionSource::Expression(src) => KeyConditionSource::Expression(
+            expr::parse_condition(src, ExpressionKind::KeyCondition, &mut attrs)?,
+        ),
+        KeyConditionSource::Legacy(conditions) => KeyConditionSource::Legacy(conditions),
+    };
     attrs.finish()?;
-    let key_condition = expr::key_condition(&key_condition_tree, schema)?;
-    page::check_key_paths(schema, filter.as_ref(), projection.as_ref())?;
+    let key_condition = match &key_condition_source {
+        KeyConditionSource::Expression(tree) => expr::key_condition(tree, schema)?,
+        KeyConditionSource::Legacy(conditions) => legacy::key_condition(conditions, schema)?,
+    };
+    let filter = match filter_expression {
+        Some(filter) => Some(filter),
+        None => legacy::filter(input.query_filter.as_ref(), conditional_operator)?,
+    };
+    page::check_key_paths(schema, filter.as_ref(), projection_expression.as_ref())?;
 
     let range = match source.index {
         None => keys::query_range(&key_condition.partition, key_condition.sort_condition()),
@@ -120,14 +151,22 @@ pub fn query(
         Some(start) => after_start_key(&source.start_key(start)?, range, forward)?,
         None => range,
     };
-    if let Some(filter) = &filter {
-        check_filter_keys(filter, schema)?;
+    if input.filter_expression.is_some() {
+        check_filter_keys(filter.as_ref(), schema, filter_on_key_expression)?;
+    } else {
+        check_filter_keys(filter.as_ref(), schema, legacy::query_filter_on_key)?;
     }
     let shape = page::shape(
         select,
-        input.projection_expression.is_some(),
+        page::projection_member(input.projection_expression.is_some(), has_attributes_to_get),
         input.index_name.is_some(),
     )?;
+    let projection = match projection_expression {
+        Some(projection) => Some(projection),
+        None => {
+            legacy::attributes_to_get(input.attributes_to_get.as_deref(), legacy::same_name_twice)?
+        }
+    };
     let reads_through = source.reads_through(select, filter.as_ref(), projection.as_ref(), true)?;
 
     db.throttle
@@ -175,20 +214,38 @@ pub fn query(
     Ok(output)
 }
 
+/// Where the key condition comes from: `KeyConditionExpression` (its text `E`, then its
+/// parsed tree, not yet checked against the key schema) or the legacy `KeyConditions`.
+enum KeyConditionSource<'r, E> {
+    Expression(E),
+    Legacy(&'r Conditions),
+}
+
 /// The service refuses a filter on the key attributes of a Query (they belong in the key
-/// condition), naming the partition key first.
-fn check_filter_keys(filter: &expr::Condition, schema: &KeySchema) -> Result<()> {
+/// condition), naming the partition key first; `refusal` words it for the filter's member.
+fn check_filter_keys(
+    filter: Option<&expr::Condition>,
+    schema: &KeySchema,
+    refusal: fn(&str) -> DynamoError,
+) -> Result<()> {
+    let Some(filter) = filter else {
+        return Ok(());
+    };
     let key_names =
         std::iter::once(&schema.partition.name).chain(schema.sort.as_ref().map(|s| &s.name));
     for name in key_names {
         if filter.references_attribute(name) {
-            return Err(DynamoError::validation(format!(
-                "Filter Expression can only contain non-primary key attributes: Primary key \
-                 attribute: {name}"
-            )));
+            return Err(refusal(name));
         }
     }
     Ok(())
+}
+
+fn filter_on_key_expression(name: &str) -> DynamoError {
+    DynamoError::validation(format!(
+        "Filter Expression can only contain non-primary key attributes: Primary key attribute: \
+         {name}"
+    ))
 }
 
 /// Narrows `range` to the keys after `start` in the direction of reading. The start key must

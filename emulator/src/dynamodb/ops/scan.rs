@@ -20,7 +20,8 @@ use super::super::error::{DynamoError, Result};
 use super::super::expr::{self, ExpressionAttributes, ExpressionKind};
 use super::super::item::{self, ParameterUse, Violations};
 use super::super::keys::{self, KeyRange};
-use super::super::page::{self, PageSpec, is_set};
+use super::super::legacy::{self, ConditionalOperator};
+use super::super::page::{self, PageSpec};
 use super::super::throttle::Access;
 use super::super::types::query::{ScanInput, ScanOutput};
 use crate::storage::StorageError;
@@ -48,6 +49,8 @@ pub fn scan(
     let limit = page::limit(input.limit, &mut v);
     let rcc = item::return_consumed_capacity(input.return_consumed_capacity.as_deref(), &mut v);
     check_segment_constraints(input.segment, input.total_segments, &mut v);
+    let conditional_operator =
+        ConditionalOperator::parse(input.conditional_operator.as_deref(), &mut v);
     v.into_result()?;
 
     let meta = item::live_table(db, region, table_name)?;
@@ -55,6 +58,10 @@ pub fn scan(
     let source = page::Source::resolve(&meta, input.index_name.as_deref(), consistent)?;
     let schema = source.key_schema();
 
+    let has_attributes_to_get = input
+        .attributes_to_get
+        .as_ref()
+        .is_some_and(|a| !a.is_empty());
     item::check_parameter_use(&ParameterUse {
         expressions: &[
             (
@@ -64,9 +71,12 @@ pub fn scan(
             ("FilterExpression", input.filter_expression.is_some()),
         ],
         legacy: &[
-            ("AttributesToGet", is_set(input.attributes_to_get)),
-            ("ScanFilter", is_set(input.scan_filter)),
-            ("ConditionalOperator", is_set(input.conditional_operator)),
+            ("AttributesToGet", has_attributes_to_get),
+            (
+                "ScanFilter",
+                legacy::has_entries(input.scan_filter.as_ref()),
+            ),
+            ("ConditionalOperator", input.conditional_operator.is_some()),
         ],
         has_names: input.expression_attribute_names.is_some(),
         has_values: input.expression_attribute_values.is_some(),
@@ -79,17 +89,21 @@ pub fn scan(
         input.expression_attribute_names.as_ref(),
         input.expression_attribute_values.as_ref(),
     );
-    let filter = input
+    let filter_expression = input
         .filter_expression
         .as_deref()
         .map(|src| expr::parse_condition(src, ExpressionKind::Filter, &mut attrs))
         .transpose()?;
-    let projection = input
+    let projection_expression = input
         .projection_expression
         .as_deref()
         .map(|src| expr::parse_projection(src, &mut attrs))
         .transpose()?;
     attrs.finish()?;
+    let filter = match filter_expression {
+        Some(filter) => Some(filter),
+        None => legacy::filter(input.scan_filter.as_ref(), conditional_operator)?,
+    };
 
     let start_key = input
         .exclusive_start_key
@@ -98,9 +112,15 @@ pub fn scan(
         .transpose()?;
     let shape = page::shape(
         select,
-        input.projection_expression.is_some(),
+        page::projection_member(input.projection_expression.is_some(), has_attributes_to_get),
         input.index_name.is_some(),
     )?;
+    let projection = match projection_expression {
+        Some(projection) => Some(projection),
+        None => {
+            legacy::attributes_to_get(input.attributes_to_get.as_deref(), legacy::same_name_twice)?
+        }
+    };
     let mut range = match segment(input.segment, input.total_segments)? {
         Some((segment, total)) => {
             let (start, end) = keys::segment_bounds(segment, total);

@@ -5,8 +5,8 @@
 //! Required members are `Option`s here so that a missing one is answered with the service's
 //! constraint message (`Value null at 'tableName' failed to satisfy constraint: Member must
 //! not be null`) by the operation, not with a generic decoding error. Legacy members
-//! (`Expected`, `AttributeUpdates`, `AttributesToGet`, `ConditionalOperator`) are only
-//! detected, as [`IgnoredAny`]; see `item::reject_legacy_parameters`.
+//! (`Expected`, `AttributeUpdates`, `AttributesToGet`, `ConditionalOperator`) have their
+//! shapes in [`super::legacy`]; the `legacy` module translates them into expressions.
 //!
 //! GetItem and BatchGetItem answers are written by hand ([`encode_get_item_output`],
 //! [`BatchGetItemOutput::to_body`]) so that stored items, already canonical JSON, are
@@ -14,9 +14,9 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
 
+use super::legacy::{AttributeUpdates, ExpectedAttributes};
 use crate::dynamodb::attribute_json;
 use crate::dynamodb::value::{AttributeValue, Item};
 
@@ -74,8 +74,8 @@ pub struct PutItemInput {
     pub return_consumed_capacity: Option<String>,
     pub return_item_collection_metrics: Option<String>,
     pub return_values_on_condition_check_failure: Option<String>,
-    pub expected: Option<IgnoredAny>,
-    pub conditional_operator: Option<IgnoredAny>,
+    pub expected: Option<ExpectedAttributes>,
+    pub conditional_operator: Option<String>,
 }
 
 #[derive(Debug, Default, Serialize)]
@@ -99,7 +99,7 @@ pub struct GetItemInput {
     pub expression_attribute_names: Option<ExpressionAttributeNames>,
     pub consistent_read: Option<bool>,
     pub return_consumed_capacity: Option<String>,
-    pub attributes_to_get: Option<IgnoredAny>,
+    pub attributes_to_get: Option<Vec<String>>,
 }
 
 /// GetItem's answer: `{"Item": <item>, "ConsumedCapacity": ..}`, each member only when
@@ -144,9 +144,9 @@ pub struct UpdateItemInput {
     pub return_consumed_capacity: Option<String>,
     pub return_item_collection_metrics: Option<String>,
     pub return_values_on_condition_check_failure: Option<String>,
-    pub expected: Option<IgnoredAny>,
-    pub attribute_updates: Option<IgnoredAny>,
-    pub conditional_operator: Option<IgnoredAny>,
+    pub expected: Option<ExpectedAttributes>,
+    pub attribute_updates: Option<AttributeUpdates>,
+    pub conditional_operator: Option<String>,
 }
 
 #[derive(Debug, Default, Serialize)]
@@ -177,8 +177,8 @@ pub struct DeleteItemInput {
     pub return_consumed_capacity: Option<String>,
     pub return_item_collection_metrics: Option<String>,
     pub return_values_on_condition_check_failure: Option<String>,
-    pub expected: Option<IgnoredAny>,
-    pub conditional_operator: Option<IgnoredAny>,
+    pub expected: Option<ExpectedAttributes>,
+    pub conditional_operator: Option<String>,
 }
 
 #[derive(Debug, Default, Serialize)]
@@ -211,8 +211,8 @@ pub struct KeysAndAttributes {
     pub expression_attribute_names: Option<ExpressionAttributeNames>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub consistent_read: Option<bool>,
-    #[serde(skip_serializing)]
-    pub attributes_to_get: Option<IgnoredAny>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attributes_to_get: Option<Vec<String>>,
 }
 
 /// BatchGetItem's answer. `responses` holds, per table in request order, the items found as

@@ -2,6 +2,7 @@
 //! (`PutItemInput`, `TableDescription`, …). Only these files define the wire format.
 
 pub mod item;
+pub mod legacy;
 pub mod query;
 pub mod stream;
 pub mod table;

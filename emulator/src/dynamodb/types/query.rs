@@ -2,15 +2,13 @@
 //!
 //! Enumerations (`Select`, `ReturnConsumedCapacity`) stay strings here: the service answers an
 //! unknown value with a ValidationException naming the member, not with a serialization error,
-//! so they are checked by the operation. The legacy (pre-expression) parameters are only
-//! recorded as present or absent, see [`LegacyParam`].
-
-use std::fmt;
+//! so they are checked by the operation. The legacy (pre-expression) parameters have their
+//! shapes in [`super::legacy`].
 
 use serde::Deserialize;
-use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use super::item::{ConsumedCapacity, ExpressionAttributeNames, ExpressionAttributeValues};
+use super::legacy::Conditions;
 use crate::dynamodb::attribute_json;
 use crate::dynamodb::value::Item;
 
@@ -34,10 +32,10 @@ pub struct QueryInput {
         deserialize_with = "attribute_json::deserialize_expression_attribute_values"
     )]
     pub expression_attribute_values: Option<ExpressionAttributeValues>,
-    pub key_conditions: Option<LegacyParam>,
-    pub query_filter: Option<LegacyParam>,
-    pub attributes_to_get: Option<LegacyParam>,
-    pub conditional_operator: Option<LegacyParam>,
+    pub key_conditions: Option<Conditions>,
+    pub query_filter: Option<Conditions>,
+    pub attributes_to_get: Option<Vec<String>>,
+    pub conditional_operator: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -60,9 +58,9 @@ pub struct ScanInput {
         deserialize_with = "attribute_json::deserialize_expression_attribute_values"
     )]
     pub expression_attribute_values: Option<ExpressionAttributeValues>,
-    pub scan_filter: Option<LegacyParam>,
-    pub attributes_to_get: Option<LegacyParam>,
-    pub conditional_operator: Option<LegacyParam>,
+    pub scan_filter: Option<Conditions>,
+    pub attributes_to_get: Option<Vec<String>>,
+    pub conditional_operator: Option<String>,
 }
 
 /// `QueryOutput` and `ScanOutput` have the same members. The answer is written by hand
@@ -109,65 +107,6 @@ impl QueryOutput {
     }
 }
 
-/// A legacy parameter (`KeyConditions`, `QueryFilter`, `ScanFilter`, `AttributesToGet`,
-/// `ConditionalOperator`), read without building it: only whether it carries anything
-/// matters until the legacy API is implemented. An empty map or list counts as absent, as
-/// DynamoDB Local treats it.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct LegacyParam {
-    pub non_empty: bool,
-}
-
-impl<'de> Deserialize<'de> for LegacyParam {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = LegacyParam;
-
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a legacy request parameter")
-            }
-
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<LegacyParam, A::Error> {
-                let mut non_empty = false;
-                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {
-                    non_empty = true;
-                }
-                Ok(LegacyParam { non_empty })
-            }
-
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<LegacyParam, A::Error> {
-                let mut non_empty = false;
-                while seq.next_element::<IgnoredAny>()?.is_some() {
-                    non_empty = true;
-                }
-                Ok(LegacyParam { non_empty })
-            }
-
-            fn visit_str<E: de::Error>(self, _: &str) -> Result<LegacyParam, E> {
-                Ok(LegacyParam { non_empty: true })
-            }
-
-            fn visit_bool<E: de::Error>(self, _: bool) -> Result<LegacyParam, E> {
-                Ok(LegacyParam { non_empty: true })
-            }
-
-            fn visit_i64<E: de::Error>(self, _: i64) -> Result<LegacyParam, E> {
-                Ok(LegacyParam { non_empty: true })
-            }
-
-            fn visit_u64<E: de::Error>(self, _: u64) -> Result<LegacyParam, E> {
-                Ok(LegacyParam { non_empty: true })
-            }
-
-            fn visit_f64<E: de::Error>(self, _: f64) -> Result<LegacyParam, E> {
-                Ok(LegacyParam { non_empty: true })
-            }
-        }
-        deserializer.deserialize_any(V)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -211,29 +150,20 @@ mod tests {
     }
 
     #[test]
-    fn legacy_members_are_only_detected() {
+    fn legacy_members_are_decoded() {
         let input: QueryInput = serde_json::from_str(
             r#"{"TableName":"t","KeyConditions":{"pk":{"ComparisonOperator":"EQ"}},
                 "QueryFilter":{},"AttributesToGet":[],"ConditionalOperator":"AND"}"#,
         )
         .unwrap();
-        assert_eq!(input.key_conditions, Some(LegacyParam { non_empty: true }));
-        assert_eq!(input.query_filter, Some(LegacyParam { non_empty: false }));
-        assert_eq!(
-            input.attributes_to_get,
-            Some(LegacyParam { non_empty: false })
-        );
-        assert_eq!(
-            input.conditional_operator,
-            Some(LegacyParam { non_empty: true })
-        );
+        assert_eq!(input.key_conditions.unwrap().0.len(), 1);
+        assert!(input.query_filter.unwrap().is_empty());
+        assert_eq!(input.attributes_to_get, Some(vec![]));
+        assert_eq!(input.conditional_operator.as_deref(), Some("AND"));
         let input: ScanInput =
             serde_json::from_str(r#"{"TableName":"t","ScanFilter":null,"AttributesToGet":["a"]}"#)
                 .unwrap();
-        assert_eq!(input.scan_filter, None);
-        assert_eq!(
-            input.attributes_to_get,
-            Some(LegacyParam { non_empty: true })
-        );
+        assert!(input.scan_filter.is_none());
+        assert_eq!(input.attributes_to_get, Some(vec!["a".to_owned()]));
     }
 }

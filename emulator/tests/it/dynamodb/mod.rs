@@ -4,6 +4,7 @@ mod batch;
 mod errors;
 mod indexes;
 mod items;
+mod legacy;
 mod model;
 mod protocol;
 mod query_scan;

@@ -1,0 +1,612 @@
+//! The legacy (pre-expression) parameters through the SDK: `KeyConditions`, `QueryFilter`,
+//! `ScanFilter`, `ConditionalOperator` and `AttributesToGet` on GetItem, BatchGetItem, Query
+//! and Scan, and the service's refusals. Expected answers were checked against DynamoDB
+//! Local (`DRYDOCK_IT_ENDPOINT`).
+
+use aws_sdk_dynamodb::types::{
+    AttributeValue, ComparisonOperator, Condition, ConditionalOperator, KeysAndAttributes,
+    ScalarAttributeType, Select,
+};
+
+use crate::util::*;
+
+/// `readings`: partition key `p` (S), sort key `t` (S, "t0".."t9"), with `n` = 10 * i,
+/// `kind` "even"/"odd", `tags` a string set holding "x" when i is a multiple of 3 and "y"
+/// otherwise, and `opt` only on the first five items; plus one item in partition "b".
+async fn readings(h: &Harness) -> String {
+    let name = h.table("readings");
+    create_range_table(
+        &h.client,
+        &name,
+        ("p", ScalarAttributeType::S),
+        ("t", ScalarAttributeType::S),
+    )
+    .await;
+    for i in 0..10 {
+        let mut it = item(&[
+            ("p", s("a")),
+            ("t", s(&format!("t{i}"))),
+            ("n", n(&(10 * i).to_string())),
+            ("kind", s(if i % 2 == 0 { "even" } else { "odd" })),
+            ("tags", ss(&[if i % 3 == 0 { "x" } else { "y" }])),
+        ]);
+        if i < 5 {
+            it.insert("opt".into(), n("1"));
+        }
+        h.client
+            .put_item()
+            .table_name(&name)
+            .set_item(Some(it))
+            .send()
+            .await
+            .unwrap();
+    }
+    h.client
+        .put_item()
+        .table_name(&name)
+        .set_item(Some(item(&[("p", s("b")), ("t", s("t0"))])))
+        .send()
+        .await
+        .unwrap();
+    name
+}
+
+fn cond(op: &str, values: &[AttributeValue]) -> Condition {
+    Condition::builder()
+        .comparison_operator(ComparisonOperator::from(op))
+        .set_attribute_value_list((!values.is_empty()).then(|| values.to_vec()))
+        .build()
+        .unwrap()
+}
+
+fn in_a() -> Condition {
+    cond("EQ", &[s("a")])
+}
+
+fn sort_keys(items: &[Item]) -> Vec<String> {
+    items
+        .iter()
+        .map(|it| match &it["t"] {
+            AttributeValue::S(v) => v.clone(),
+            other => panic!("t is {other:?}"),
+        })
+        .collect()
+}
+
+fn strings(v: &[&str]) -> Vec<String> {
+    v.iter().map(|x| (*x).to_owned()).collect()
+}
+
+#[tokio::test]
+async fn key_conditions_select_the_partition_and_a_sort_key_range() {
+    let h = Harness::start().await;
+    let t = readings(&h).await;
+    let cases: Vec<(Condition, Vec<&str>)> = vec![
+        (cond("EQ", &[s("t3")]), vec!["t3"]),
+        (cond("LT", &[s("t2")]), vec!["t0", "t1"]),
+        (cond("LE", &[s("t2")]), vec!["t0", "t1", "t2"]),
+        (cond("GT", &[s("t7")]), vec!["t8", "t9"]),
+        (cond("GE", &[s("t8")]), vec!["t8", "t9"]),
+        (cond("BETWEEN", &[s("t4"), s("t6")]), vec!["t4", "t5", "t6"]),
+        (cond("BEGINS_WITH", &[s("t9")]), vec!["t9"]),
+    ];
+    for (sort, expected) in cases {
+        let out = h
+            .client
+            .query()
+            .table_name(&t)
+            .key_conditions("p", in_a())
+            .key_conditions("t", sort.clone())
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{sort:?}: {e:?}"));
+        assert_eq!(sort_keys(out.items()), expected, "{sort:?}");
+    }
+    // The partition alone, backwards, one page at a time.
+    let mut seen = Vec::new();
+    let mut start = None;
+    loop {
+        let out = h
+            .client
+            .query()
+            .table_name(&t)
+            .key_conditions("p", in_a())
+            .scan_index_forward(false)
+            .limit(4)
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .unwrap();
+        seen.extend(sort_keys(out.items()));
+        start = out.last_evaluated_key().cloned();
+        if start.is_none() {
+            break;
+        }
+    }
+    assert_eq!(
+        seen,
+        ["t9", "t8", "t7", "t6", "t5", "t4", "t3", "t2", "t1", "t0"]
+    );
+}
+
+#[tokio::test]
+async fn query_filters_combine_with_the_conditional_operator() {
+    let h = Harness::start().await;
+    let t = readings(&h).await;
+    let query = |op: Option<ConditionalOperator>| {
+        h.client
+            .query()
+            .table_name(&t)
+            .key_conditions("p", in_a())
+            .query_filter("kind", cond("EQ", &[s("even")]))
+            .query_filter("n", cond("GE", &[n("50")]))
+            .set_conditional_operator(op)
+            .attributes_to_get("t")
+            .send()
+    };
+    let and = query(None).await.unwrap();
+    assert_eq!(sort_keys(and.items()), ["t6", "t8"]);
+    assert_eq!((and.count(), and.scanned_count()), (2, 10));
+    // Only the attributes asked for come back.
+    assert!(and.items().iter().all(|it| it.len() == 1));
+    let and = query(Some(ConditionalOperator::And)).await.unwrap();
+    assert_eq!(sort_keys(and.items()), ["t6", "t8"]);
+    let or = query(Some(ConditionalOperator::Or)).await.unwrap();
+    assert_eq!(
+        sort_keys(or.items()),
+        ["t0", "t2", "t4", "t5", "t6", "t7", "t8", "t9"]
+    );
+    // KeyConditions may go with a FilterExpression and a ProjectionExpression.
+    let out = h
+        .client
+        .query()
+        .table_name(&t)
+        .key_conditions("p", in_a())
+        .filter_expression("attribute_exists(opt)")
+        .projection_expression("t")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sort_keys(out.items()), ["t0", "t1", "t2", "t3", "t4"]);
+}
+
+#[tokio::test]
+async fn scan_filters_apply_every_comparison_operator() {
+    let h = Harness::start().await;
+    let t = readings(&h).await;
+    let cases: Vec<(&str, Condition, i32)> = vec![
+        ("n", cond("EQ", &[n("30")]), 1),
+        ("n", cond("NE", &[n("30")]), 10),
+        ("n", cond("LE", &[n("30")]), 4),
+        ("n", cond("LT", &[n("30")]), 3),
+        ("n", cond("GE", &[n("30")]), 7),
+        ("n", cond("GT", &[n("30")]), 6),
+        ("opt", cond("NOT_NULL", &[]), 5),
+        ("opt", cond("NULL", &[]), 6),
+        ("tags", cond("CONTAINS", &[s("x")]), 4),
+        // NOT_CONTAINS needs the attribute: the item without tags is not counted.
+        ("tags", cond("NOT_CONTAINS", &[s("x")]), 6),
+        ("kind", cond("BEGINS_WITH", &[s("ev")]), 5),
+        ("n", cond("IN", &[n("10"), n("20"), n("999")]), 2),
+        ("n", cond("BETWEEN", &[n("15"), n("45")]), 3),
+        ("kind", cond("EQ", &[ss(&["even"])]), 0),
+    ];
+    for (attribute, condition, expected) in cases {
+        let out = h
+            .client
+            .scan()
+            .table_name(&t)
+            .scan_filter(attribute, condition.clone())
+            .select(Select::Count)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{condition:?}: {e:?}"));
+        assert_eq!(out.count(), expected, "{attribute} {condition:?}");
+        assert_eq!(out.scanned_count(), 11);
+    }
+    let or = h
+        .client
+        .scan()
+        .table_name(&t)
+        .scan_filter("n", cond("LT", &[n("20")]))
+        .scan_filter("kind", cond("NULL", &[]))
+        .conditional_operator(ConditionalOperator::Or)
+        .attributes_to_get("p")
+        .attributes_to_get("t")
+        .send()
+        .await
+        .unwrap();
+    let mut found: Vec<(String, String)> = or
+        .items()
+        .iter()
+        .map(|it| {
+            let text = |k: &str| it[k].as_s().unwrap().clone();
+            (text("p"), text("t"))
+        })
+        .collect();
+    found.sort();
+    assert_eq!(
+        found,
+        [
+            ("a".to_owned(), "t0".to_owned()),
+            ("a".to_owned(), "t1".to_owned()),
+            ("b".to_owned(), "t0".to_owned())
+        ]
+    );
+}
+
+#[tokio::test]
+async fn attributes_to_get_projects_every_read() {
+    let h = Harness::start().await;
+    let t = readings(&h).await;
+    let key = |sk: &str| item(&[("p", s("a")), ("t", s(sk))]);
+    let got = h
+        .client
+        .get_item()
+        .table_name(&t)
+        .set_key(Some(key("t3")))
+        .attributes_to_get("n")
+        .attributes_to_get("missing")
+        .attributes_to_get("t")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        got.item().cloned().unwrap(),
+        item(&[("n", n("30")), ("t", s("t3"))])
+    );
+    // A name with a dot is one attribute's name, not a path.
+    let got = h
+        .client
+        .get_item()
+        .table_name(&t)
+        .set_key(Some(key("t3")))
+        .attributes_to_get("tags.x")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(got.item().cloned().unwrap(), Item::new());
+
+    let batch = h
+        .client
+        .batch_get_item()
+        .request_items(
+            &t,
+            KeysAndAttributes::builder()
+                .keys(key("t1"))
+                .keys(key("t2"))
+                .attributes_to_get("kind")
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let mut kinds: Vec<Item> = batch.responses().unwrap()[&t].clone();
+    kinds.sort_by_key(|it| it["kind"].as_s().unwrap().clone());
+    assert_eq!(
+        kinds,
+        [item(&[("kind", s("even"))]), item(&[("kind", s("odd"))])]
+    );
+
+    let scan = h
+        .client
+        .scan()
+        .table_name(&t)
+        .attributes_to_get("opt")
+        .select(Select::SpecificAttributes)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(scan.count(), 11);
+    assert_eq!(scan.items().iter().filter(|it| !it.is_empty()).count(), 5);
+}
+
+#[tokio::test]
+async fn legacy_and_expression_parameters_do_not_mix() {
+    let h = Harness::start().await;
+    let t = readings(&h).await;
+    let mixed = |legacy: &str, expression: &str| {
+        format!(
+            "Can not use both expression and non-expression parameters in the same request: \
+             Non-expression parameters: {{{legacy}}} Expression parameters: {{{expression}}}"
+        )
+    };
+    assert_error(
+        h.client
+            .get_item()
+            .table_name(&t)
+            .key("p", s("a"))
+            .key("t", s("t1"))
+            .attributes_to_get("n")
+            .projection_expression("n")
+            .send()
+            .await,
+        "ValidationException",
+        &mixed("AttributesToGet", "ProjectionExpression"),
+    );
+    assert_error(
+        h.client
+            .query()
+            .table_name(&t)
+            .key_conditions("p", in_a())
+            .query_filter("n", cond("NOT_NULL", &[]))
+            .key_condition_expression("p = :p")
+            .expression_attribute_values(":p", s("a"))
+            .send()
+            .await,
+        "ValidationException",
+        &mixed("QueryFilter, KeyConditions", "KeyConditionExpression"),
+    );
+    assert_error(
+        h.client
+            .scan()
+            .table_name(&t)
+            .filter_expression("attribute_exists(n)")
+            .conditional_operator(ConditionalOperator::Or)
+            .send()
+            .await,
+        "ValidationException",
+        &mixed("ConditionalOperator", "FilterExpression"),
+    );
+    assert_error(
+        h.client
+            .batch_get_item()
+            .request_items(
+                &t,
+                KeysAndAttributes::builder()
+                    .keys(item(&[("p", s("a")), ("t", s("t1"))]))
+                    .attributes_to_get("n")
+                    .projection_expression("n")
+                    .build()
+                    .unwrap(),
+            )
+            .send()
+            .await,
+        "ValidationException",
+        &mixed("AttributesToGet", "ProjectionExpression"),
+    );
+    assert_error(
+        h.client
+            .query()
+            .table_name(&t)
+            .key_conditions("p", in_a())
+            .expression_attribute_values(":v", s("a"))
+            .send()
+            .await,
+        "ValidationException",
+        "ExpressionAttributeValues can only be specified when using expressions: \
+         FilterExpression and KeyConditionExpression are null",
+    );
+}
+
+#[tokio::test]
+async fn conditions_are_validated_as_the_service_does() {
+    let h = Harness::start().await;
+    let t = readings(&h).await;
+    let invalid = "One or more parameter values were invalid: ";
+    let cases: Vec<(Condition, String)> = vec![
+        (
+            cond("EQ", &[]),
+            format!("{invalid}Invalid number of argument(s) for the EQ ComparisonOperator"),
+        ),
+        (
+            cond("NULL", &[s("x")]),
+            format!("{invalid}Invalid number of argument(s) for the NULL ComparisonOperator"),
+        ),
+        (
+            cond("BETWEEN", &[n("1")]),
+            format!("{invalid}Invalid number of argument(s) for the BETWEEN ComparisonOperator"),
+        ),
+        (
+            cond("IN", &[n("1"), s("x")]),
+            format!("{invalid}AttributeValues inside AttributeValueList must be of same type"),
+        ),
+        (
+            cond("LT", &[ss(&["x"])]),
+            format!("{invalid}ComparisonOperator LT is not valid for SS AttributeValue type"),
+        ),
+        (
+            cond("BEGINS_WITH", &[n("1")]),
+            format!(
+                "{invalid}ComparisonOperator BEGINS_WITH is not valid for N AttributeValue type"
+            ),
+        ),
+        (
+            cond("CONTAINS", &[l(vec![])]),
+            format!("{invalid}ComparisonOperator CONTAINS is not valid for L AttributeValue type"),
+        ),
+        (
+            cond("IN", &[AttributeValue::Bool(true)]),
+            format!("{invalid}ComparisonOperator IN is not valid for BOOL AttributeValue type"),
+        ),
+        (
+            cond("BETWEEN", &[n("5"), n("1")]),
+            "The BETWEEN condition was provided a range where the lower bound is greater than \
+             the upper bound"
+                .to_owned(),
+        ),
+        (
+            cond("SOMETIMES", &[n("5")]),
+            "Comparison type does not exist in DynamoDB".to_owned(),
+        ),
+    ];
+    for (condition, message) in cases {
+        assert_error(
+            h.client
+                .scan()
+                .table_name(&t)
+                .scan_filter("n", condition)
+                .send()
+                .await,
+            "ValidationException",
+            &message,
+        );
+    }
+    // ConditionalOperator qualifies two or more conditions.
+    assert_error(
+        h.client
+            .scan()
+            .table_name(&t)
+            .conditional_operator(ConditionalOperator::And)
+            .send()
+            .await,
+        "ValidationException",
+        "ConditionalOperator cannot be used without Filter or Expected",
+    );
+    assert_error(
+        h.client
+            .query()
+            .table_name(&t)
+            .key_conditions("p", in_a())
+            .query_filter("n", cond("NOT_NULL", &[]))
+            .conditional_operator(ConditionalOperator::Or)
+            .send()
+            .await,
+        "ValidationException",
+        "ConditionalOperator can only be used when Filter or Expected has two or more elements",
+    );
+    // A filter on a key attribute is a Query's error only.
+    assert_error(
+        h.client
+            .query()
+            .table_name(&t)
+            .key_conditions("p", in_a())
+            .query_filter("t", cond("NOT_NULL", &[]))
+            .send()
+            .await,
+        "ValidationException",
+        "QueryFilter can only contain non-primary key attributes: Primary key attribute: t",
+    );
+    let out = h
+        .client
+        .scan()
+        .table_name(&t)
+        .scan_filter("t", cond("EQ", &[s("t0")]))
+        .select(Select::Count)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.count(), 2);
+}
+
+#[tokio::test]
+async fn key_conditions_must_fit_the_key_schema() {
+    let h = Harness::start().await;
+    let t = readings(&h).await;
+    let query = |conditions: Vec<(&str, Condition)>| {
+        let mut q = h.client.query().table_name(&t);
+        for (name, c) in conditions {
+            q = q.key_conditions(name, c);
+        }
+        q.send()
+    };
+    let mismatch = "One or more parameter values were invalid: Condition parameter type does not \
+                    match schema type";
+    let cases: Vec<(Vec<(&str, Condition)>, &str)> = vec![
+        (
+            vec![],
+            "Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.",
+        ),
+        (
+            vec![("t", cond("EQ", &[s("t1")]))],
+            "Query condition missed key schema element",
+        ),
+        (
+            vec![("p", cond("GT", &[s("a")]))],
+            "Query key condition not supported",
+        ),
+        (vec![("p", cond("EQ", &[n("1")]))], mismatch),
+        (
+            vec![("p", cond("NOT_NULL", &[]))],
+            "Only scalar types can be used as Hash Key values",
+        ),
+        (
+            vec![("p", in_a()), ("n", cond("EQ", &[n("1")]))],
+            "Query condition missed key schema element",
+        ),
+        (
+            vec![("p", in_a()), ("t", cond("IN", &[s("t1")]))],
+            "Attempted conditional constraint is not an indexable operation",
+        ),
+        (
+            vec![("p", in_a()), ("t", cond("NULL", &[]))],
+            "Only scalar types can be used as Range Key values",
+        ),
+        (vec![("p", in_a()), ("t", cond("EQ", &[n("1")]))], mismatch),
+        (
+            vec![
+                ("p", in_a()),
+                ("t", cond("EQ", &[s("t1")])),
+                ("n", cond("EQ", &[n("1")])),
+            ],
+            "Conditions can be of length 1 or 2 only",
+        ),
+    ];
+    for (conditions, message) in cases {
+        let shown = format!("{conditions:?}");
+        let (code, got) = error_of(query(conditions).await);
+        assert_eq!(
+            (code.as_str(), got.as_str()),
+            ("ValidationException", message),
+            "{shown}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn attributes_to_get_is_refused_where_the_service_refuses_it() {
+    let h = Harness::start().await;
+    let t = readings(&h).await;
+    assert_error(
+        h.client
+            .get_item()
+            .table_name(&t)
+            .key("p", s("a"))
+            .key("t", s("t1"))
+            .set_attributes_to_get(Some(strings(&["n", "n"])))
+            .send()
+            .await,
+        "ValidationException",
+        "Cannot have two attributes with the same name",
+    );
+    assert_error(
+        h.client
+            .batch_get_item()
+            .request_items(
+                &t,
+                KeysAndAttributes::builder()
+                    .keys(item(&[("p", s("a")), ("t", s("t1"))]))
+                    .set_attributes_to_get(Some(strings(&["n", "n"])))
+                    .build()
+                    .unwrap(),
+            )
+            .send()
+            .await,
+        "ValidationException",
+        "One or more parameter values were invalid: Duplicate value in attribute name: n",
+    );
+    assert_error(
+        h.client
+            .scan()
+            .table_name(&t)
+            .attributes_to_get("n")
+            .select(Select::Count)
+            .send()
+            .await,
+        "ValidationException",
+        "Cannot specify the AttributesToGet when choosing to get only the Count",
+    );
+    assert_error(
+        h.client
+            .query()
+            .table_name(&t)
+            .key_conditions("p", in_a())
+            .attributes_to_get("n")
+            .select(Select::AllAttributes)
+            .send()
+            .await,
+        "ValidationException",
+        "Cannot specify the AttributesToGet when choosing to get ALL_ATTRIBUTES",
+    );
+}
