@@ -19,6 +19,8 @@
 //! - `throttle`: capacity limits, when `--throttle` asks for them.
 //! - `transaction`: TransactWriteItems' engine (all-or-nothing writes, cancellation
 //!   reasons, idempotency tokens) and what TransactGetItems shares with it.
+//! - `partiql`: PartiQL statements: lexer, parser, and the planner that maps them onto the
+//!   operations above.
 //! - `ttl`: Time to Live: the setting, expiry, and the background sweeper.
 //! - `ops`: one file per operation.
 
@@ -35,6 +37,7 @@ pub mod legacy;
 pub mod number;
 pub mod ops;
 pub mod page;
+pub mod partiql;
 pub mod size;
 pub mod streams;
 pub mod table_writer;
@@ -146,6 +149,7 @@ operations!(
     DescribeLimits,
     DescribeTable,
     DescribeTimeToLive,
+    ExecuteStatement,
     GetItem,
     ListTables,
     ListTagsOfResource,
@@ -278,6 +282,13 @@ impl DynamoDb {
                 )
                 .await?,
             )),
+            Operation::ExecuteStatement => Ok(ops::execute_statement::execute_statement(
+                self,
+                region,
+                json::decode_deferred(body)?,
+            )
+            .await?
+            .to_body()),
             Operation::TransactGetItems => ops::transact_get_items::transact_get_items(
                 self,
                 region,

@@ -191,10 +191,19 @@ impl Printer {
         }
     }
 
-    fn update(&mut self, update: &UpdateExpression) {
+    fn paths(&mut self, paths: &[Path]) {
+        for (i, path) in paths.iter().enumerate() {
+            if i > 0 {
+                self.text(", ");
+            }
+            self.path(path);
+        }
+    }
+
+    fn update(&mut self, actions: &[UpdateAction]) {
         // Each section once, in the order of its first action.
         let mut sections: Vec<u8> = Vec::new();
-        for action in update.actions() {
+        for action in actions {
             let section = section_of(action);
             if !sections.contains(&section) {
                 sections.push(section);
@@ -205,8 +214,8 @@ impl Printer {
                 self.text(" ");
             }
             self.text(["SET ", "REMOVE ", "ADD ", "DELETE "][section as usize]);
-            let actions = update.actions().iter().filter(|a| section_of(a) == section);
-            for (i, action) in actions.enumerate() {
+            let in_section = actions.iter().filter(|a| section_of(a) == section);
+            for (i, action) in in_section.enumerate() {
                 if i > 0 {
                     self.text(", ");
                 }
@@ -266,6 +275,50 @@ fn section_of(action: &UpdateAction) -> u8 {
     }
 }
 
+impl ExpressionText {
+    /// Prints `f`'s expression with its placeholders added to this text's maps, numbered
+    /// after those already there (a name already mapped keeps its placeholder), so that
+    /// several expressions of one request share the maps. Returns the expression; this
+    /// text's own `expression` is left as it was.
+    fn print_shared(&mut self, f: impl FnOnce(&mut Printer)) -> String {
+        let placeholders = self
+            .names
+            .iter()
+            .map(|(placeholder, name)| (name.clone(), placeholder.clone()))
+            .collect();
+        let mut p = Printer {
+            out: ExpressionText {
+                expression: String::new(),
+                names: std::mem::take(&mut self.names),
+                values: std::mem::take(&mut self.values),
+            },
+            placeholders,
+        };
+        f(&mut p);
+        self.names = p.out.names;
+        self.values = p.out.values;
+        p.out.expression
+    }
+
+    /// Prints a condition into the shared maps (see [`ExpressionText::print_shared`]).
+    pub fn print_condition(&mut self, condition: &Condition) -> String {
+        self.print_shared(|p| p.condition(condition, OR))
+    }
+
+    /// Prints update actions into the shared maps, each section once in the order of its
+    /// first action. The actions need not be a valid update (their paths may overlap):
+    /// parsing the text reports what is wrong with them as the service would.
+    pub fn print_update_actions(&mut self, actions: &[UpdateAction]) -> String {
+        self.print_shared(|p| p.update(actions))
+    }
+
+    /// Prints the paths of a projection into the shared maps. They need not make a valid
+    /// projection (they may overlap): parsing the text reports that as the service would.
+    pub fn print_paths(&mut self, paths: &[Path]) -> String {
+        self.print_shared(|p| p.paths(paths))
+    }
+}
+
 impl Condition {
     /// The condition as request text with its placeholders.
     pub fn to_expression(&self) -> ExpressionText {
@@ -279,7 +332,7 @@ impl UpdateExpression {
     /// The update as request text with its placeholders.
     pub fn to_expression(&self) -> ExpressionText {
         let mut p = Printer::default();
-        p.update(self);
+        p.update(self.actions());
         p.out
     }
 }
@@ -288,12 +341,7 @@ impl Projection {
     /// The projection as request text with its placeholders.
     pub fn to_expression(&self) -> ExpressionText {
         let mut p = Printer::default();
-        for (i, path) in self.paths().iter().enumerate() {
-            if i > 0 {
-                p.text(", ");
-            }
-            p.path(path);
-        }
+        p.paths(self.paths());
         p.out
     }
 }
@@ -315,5 +363,48 @@ impl fmt::Display for UpdateExpression {
 impl fmt::Display for Projection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.to_expression().expression)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{ExpressionAttributes, ExpressionKind, parse_condition, parse_update};
+    use super::*;
+
+    #[test]
+    fn shared_printing_numbers_placeholders_across_expressions() {
+        let value = |n: &str| AttributeValue::S(n.to_owned());
+        let condition = Condition::Compare(
+            super::super::Comparator::Eq,
+            Operand::Path(Path::attribute("status")),
+            Operand::Value(value("x")),
+        );
+        let update = [
+            UpdateAction::Set(
+                Path::attribute("status"),
+                SetValue::Operand(UpdateOperand::Value(value("y"))),
+            ),
+            UpdateAction::Remove(Path::attribute("b")),
+        ];
+        let mut text = ExpressionText::default();
+        let printed_update = text.print_update_actions(&update);
+        let printed_condition = text.print_condition(&condition);
+        assert_eq!(printed_update, "SET #n0 = :v0 REMOVE b");
+        // The reserved name keeps its placeholder; the value gets the next number.
+        assert_eq!(printed_condition, "#n0 = :v1");
+        assert_eq!(text.expression, "");
+        let names = text.names.clone();
+        let values = text.values.clone();
+        let mut attrs = ExpressionAttributes::new(Some(&names), Some(&values));
+        let reparsed = parse_update(&printed_update, &mut attrs).unwrap();
+        assert_eq!(reparsed.actions(), &update);
+        let reparsed =
+            parse_condition(&printed_condition, ExpressionKind::Condition, &mut attrs).unwrap();
+        assert_eq!(reparsed, condition);
+        attrs.finish().unwrap();
+        assert_eq!(
+            text.print_paths(&[Path::attribute("b"), Path::attribute("status")]),
+            "b, #n0"
+        );
     }
 }

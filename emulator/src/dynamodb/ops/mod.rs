@@ -10,6 +10,7 @@ pub mod describe_endpoints;
 pub mod describe_limits;
 pub mod describe_table;
 pub mod describe_time_to_live;
+pub mod execute_statement;
 pub mod get_item;
 pub mod list_tables;
 pub mod list_tags_of_resource;

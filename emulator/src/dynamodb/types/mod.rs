@@ -3,6 +3,7 @@
 
 pub mod item;
 pub mod legacy;
+pub mod partiql;
 pub mod query;
 pub mod stream;
 pub mod table;

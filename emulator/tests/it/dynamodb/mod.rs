@@ -6,6 +6,7 @@ mod indexes;
 mod items;
 mod legacy;
 mod model;
+mod partiql;
 mod protocol;
 mod query_scan;
 mod regions;
