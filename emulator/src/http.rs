@@ -1,7 +1,7 @@
 //! The HTTP surface: one router for every service on the emulator's one port.
 //!
 //! `POST /` carries the AWS JSON 1.0 services, told apart by the `X-Amz-Target` prefix;
-//! `/health` and `/metrics` serve operators.
+//! `/registry/v1/...` is the model registry; `/health` and `/metrics` serve operators.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -16,6 +16,7 @@ use axum::routing::{get, post};
 use crate::aws::{self, HEADER_TARGET};
 use crate::dynamodb;
 use crate::dynamodb_streams;
+use crate::registry;
 use crate::state::AppState;
 use crate::timestream;
 
@@ -29,6 +30,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/health", get(health))
         .route("/metrics", get(metrics))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .merge(registry::routes())
         .with_state(state)
 }
 
@@ -141,6 +143,34 @@ async fn metrics(State(state): State<Arc<AppState>>) -> Response<Body> {
             })
             .collect(),
     };
+    let cache = state.registry.cache_stats();
+    let cache_counter =
+        |name, help, pick: fn(&registry::CacheStats) -> u64| crate::metrics::Counter {
+            name,
+            help,
+            samples: cache
+                .iter()
+                .map(|c| (format!("cache=\"{}\"", c.name), pick(c)))
+                .collect(),
+        };
+    let cache_hits = cache_counter(
+        "drydock_registry_cache_hits_total",
+        "Model-registry lookups answered from the read cache, by cache.",
+        |c| c.hits,
+    );
+    let cache_misses = cache_counter(
+        "drydock_registry_cache_misses_total",
+        "Model-registry lookups the read cache could not answer, by cache.",
+        |c| c.misses,
+    );
+    let (hits, lookups) = cache
+        .iter()
+        .fold((0, 0), |(h, n), c| (h + c.hits, n + c.hits + c.misses));
+    let hit_ratio = if lookups == 0 {
+        0.0
+    } else {
+        hits as f64 / lookups as f64
+    };
     let text = state.metrics.render(
         &[
             (
@@ -158,8 +188,13 @@ async fn metrics(State(state): State<Arc<AppState>>) -> Response<Body> {
                 "Mutations applied by the group-commit writer.",
                 writer.mutations as f64,
             ),
+            (
+                "drydock_registry_cache_hit_ratio",
+                "Share of model-registry cache lookups answered from the cache.",
+                hit_ratio,
+            ),
         ],
-        &[throttled],
+        &[throttled, cache_hits, cache_misses],
     );
     Response::builder()
         .header(header::CONTENT_TYPE, "text/plain; version=0.0.4")

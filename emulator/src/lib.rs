@@ -8,6 +8,7 @@
 //! - [`dynamodb`]: the DynamoDB service: operations, expressions, key encoding, catalog.
 //! - [`dynamodb_streams`]: the DynamoDB Streams API over the streams `dynamodb` writes.
 //! - [`timestream`]: the Timestream Write API: databases, tables, tags and WriteRecords.
+//! - `registry`: the model registry (`/registry/v1`), its indexes and read cache.
 //! - [`storage`]: the redb database and its group-commit writer; knows nothing of HTTP or AWS.
 //! - `metrics`: request counters and latency histograms.
 //!
@@ -26,6 +27,7 @@ pub mod dynamodb;
 pub mod dynamodb_streams;
 mod http;
 mod metrics;
+mod registry;
 mod state;
 pub mod storage;
 pub mod timestream;
@@ -88,6 +90,7 @@ impl Emulator {
             metrics: metrics::Metrics::default(),
             dynamodb,
             timestream,
+            registry: registry::Registry::open(Arc::clone(&store)),
         });
         let app = http::router(state);
         let router = app.clone();

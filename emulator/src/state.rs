@@ -3,6 +3,7 @@
 use crate::config::Config;
 use crate::dynamodb::DynamoDb;
 use crate::metrics::Metrics;
+use crate::registry::Registry;
 use crate::storage::Store;
 use crate::timestream::Timestream;
 use std::sync::Arc;
@@ -13,4 +14,5 @@ pub struct AppState {
     pub metrics: Metrics,
     pub dynamodb: Arc<DynamoDb>,
     pub timestream: Arc<Timestream>,
+    pub registry: Registry,
 }

@@ -16,6 +16,11 @@
 //! | `timestream_records_<id>` | `timestream::records` key: measure name ‖ series (dimensions by name) ‖ time | version ‖ measure value(s) (`timestream::records`) |
 //! | `timestream_schema` | table id (u64 BE) ‖ kind ‖ name (`timestream::records`) | measure type, for measure names and multi-measure attributes; empty for dimension names |
 //! | `dynamodb_transaction_token_expiry` | expiry in ms since the epoch (u64 BE) ‖ `region/ClientRequestToken` | empty: the tokens in expiry order, so expired ones are swept by a range scan |
+//! | `registry_rows` | model_id | JSON `Row`: the seed's `model_registry` columns and a revision (`registry::rows`) |
+//! | `registry_name_version` | model_name ‖ 0 ‖ version | model_id; unique (model_name, version) |
+//! | `registry_status` | status byte ‖ model_name ‖ 0 ‖ version | model_id |
+//! | `registry_tags` | tag ‖ 0 ‖ model_name ‖ 0 ‖ version | model_id |
+//! | `registry_transitions` | model_id ‖ revision (u64 BE) | JSON `Transition`: from, to, who, when |
 //!
 //! Item, index, stream record and Timestream record tables are named by ids that are never reused, so a
 //! table (or index, or stream) deleted and created again under the same name never sees its predecessor's
@@ -79,3 +84,11 @@ pub fn timestream_records_name(id: u64) -> String {
 pub fn timestream_records(name: &str) -> TableDefinition<'_, &'static [u8], &'static [u8]> {
     TableDefinition::new(name)
 }
+
+pub const REGISTRY_ROWS: TableDefinition<&str, &[u8]> = TableDefinition::new("registry_rows");
+pub const REGISTRY_NAME_VERSION: TableDefinition<&[u8], &[u8]> =
+    TableDefinition::new("registry_name_version");
+pub const REGISTRY_STATUS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("registry_status");
+pub const REGISTRY_TAGS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("registry_tags");
+pub const REGISTRY_TRANSITIONS: TableDefinition<&[u8], &[u8]> =
+    TableDefinition::new("registry_transitions");

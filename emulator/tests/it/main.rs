@@ -5,10 +5,12 @@
 //! - `dynamodb`: the DynamoDB operations through `aws-sdk-dynamodb`, split by concern.
 //! - `dynamodb_streams`: the Streams API through `aws-sdk-dynamodbstreams`.
 //! - `timestream`: the Timestream Write operations through `aws-sdk-timestreamwrite`.
+//! - `registry`: the model registry over plain HTTP.
 //! - `crash`: a child `emulator` process killed with SIGKILL under write load.
 
 mod crash;
 mod dynamodb;
 mod dynamodb_streams;
+mod registry;
 mod timestream;
 mod util;
