@@ -318,10 +318,6 @@ pub fn parse_write_condition(m: &ConditionMembers<'_>) -> Result<Option<super::e
         has_names: m.names.is_some(),
         has_values: m.values.is_some(),
     })?;
-    refuse_legacy(&[
-        ("ConditionalOperator", m.conditional_operator),
-        ("Expected", m.expected),
-    ])?;
     let mut attrs = super::expr::ExpressionAttributes::new(m.names, m.values);
     let condition = m
         .condition_expression
@@ -364,11 +360,6 @@ pub fn parse_update_members(
         has_names: m.names.is_some(),
         has_values: m.values.is_some(),
     })?;
-    refuse_legacy(&[
-        ("AttributeUpdates", m.attribute_updates),
-        ("ConditionalOperator", m.conditional_operator),
-        ("Expected", m.expected),
-    ])?;
     let mut attrs = super::expr::ExpressionAttributes::new(m.names, m.values);
     let update = m
         .update_expression
@@ -393,6 +384,8 @@ pub struct WriteMembers<'a> {
     pub return_values: Option<&'a str>,
     pub return_item_collection_metrics: Option<&'a str>,
     pub return_values_on_condition_check_failure: Option<&'a str>,
+    /// The legacy `ConditionalOperator` that qualifies `Expected`.
+    pub conditional_operator: Option<&'a str>,
 }
 
 /// The checked shared members of a single-item write.
@@ -403,6 +396,7 @@ pub struct WriteOptions<'a> {
     pub old_on_failure: bool,
     /// `ReturnItemCollectionMetrics: SIZE`.
     pub collection_metrics: bool,
+    pub conditional_operator: Option<super::legacy::ConditionalOperator>,
 }
 
 /// Checks the shared members of a single-item write, every constraint violation reported
@@ -419,6 +413,8 @@ pub fn check_write_members<'a>(m: &WriteMembers<'a>) -> Result<WriteOptions<'a>>
         check_return_item_collection_metrics(m.return_item_collection_metrics, &mut v);
     let old_on_failure =
         return_old_on_condition_failure(m.return_values_on_condition_check_failure, &mut v);
+    let conditional_operator =
+        super::legacy::ConditionalOperator::parse(m.conditional_operator, &mut v);
     v.into_result()?;
     Ok(WriteOptions {
         table_name,
@@ -426,6 +422,7 @@ pub fn check_write_members<'a>(m: &WriteMembers<'a>) -> Result<WriteOptions<'a>>
         return_values,
         old_on_failure,
         collection_metrics,
+        conditional_operator,
     })
 }
 
@@ -513,31 +510,6 @@ pub fn check_parameter_use(p: &ParameterUse<'_>) -> Result<()> {
         sent(p.legacy).join(", "),
         sent(p.expressions).join(", ")
     )))
-}
-
-/// Refuses the legacy write parameters (`Expected`, `AttributeUpdates` and the
-/// `ConditionalOperator` that qualifies them) rather than ignoring them, until they are
-/// translated like the read ones.
-fn refuse_legacy(members: &[(&str, bool)]) -> Result<()> {
-    let sent: Vec<&str> = members
-        .iter()
-        .filter(|(_, sent)| *sent)
-        .map(|(name, _)| *name)
-        .collect();
-    if sent.is_empty() {
-        return Ok(());
-    }
-    Err(legacy_parameters_unsupported(&sent))
-}
-
-fn legacy_parameters_unsupported(names: &[&str]) -> DynamoError {
-    DynamoError::validation(format!(
-        "The legacy parameter{} {} {} not supported by this emulator yet; use the equivalent \
-         expression parameters instead",
-        if names.len() > 1 { "s" } else { "" },
-        names.join(", "),
-        if names.len() > 1 { "are" } else { "is" }
-    ))
 }
 
 // ---------------------------------------------------------------------------------------

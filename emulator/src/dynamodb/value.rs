@@ -57,6 +57,23 @@ impl AttributeType {
         }
     }
 
+    /// The long names of the service's `ADD`/`DELETE` type errors ("ADD action is not
+    /// supported for the type STRING").
+    pub fn long_name(self) -> &'static str {
+        match self {
+            AttributeType::S => "STRING",
+            AttributeType::N => "NUMBER",
+            AttributeType::B => "BINARY",
+            AttributeType::Bool => "BOOLEAN",
+            AttributeType::Null => "NULL",
+            AttributeType::L => "LIST",
+            AttributeType::M => "MAP",
+            AttributeType::Ss => "STRING_SET",
+            AttributeType::Ns => "NUMBER_SET",
+            AttributeType::Bs => "BINARY_SET",
+        }
+    }
+
     pub fn from_descriptor(s: &str) -> Option<Self> {
         Some(match s {
             "S" => AttributeType::S,

@@ -750,7 +750,7 @@ impl Resolver<'_, '_> {
         Err(self.err(format_args!(
             "Incorrect operand type for operator or function; operator: {operator}, operand \
              type: {}, typeSet: {set}",
-            long_type_name(value.attribute_type())
+            value.attribute_type().long_name()
         )))
     }
 }
@@ -759,22 +759,6 @@ fn as_path(op: &Operand) -> Option<&Path> {
     match op {
         Operand::Path(p) => Some(p),
         _ => None,
-    }
-}
-
-/// The type names of `ADD`/`DELETE` operand errors.
-fn long_type_name(t: AttributeType) -> &'static str {
-    match t {
-        AttributeType::S => "STRING",
-        AttributeType::N => "NUMBER",
-        AttributeType::B => "BINARY",
-        AttributeType::Bool => "BOOLEAN",
-        AttributeType::Null => "NULL",
-        AttributeType::L => "LIST",
-        AttributeType::M => "MAP",
-        AttributeType::Ss => "STRING_SET",
-        AttributeType::Ns => "NUMBER_SET",
-        AttributeType::Bs => "BINARY_SET",
     }
 }
 

@@ -96,7 +96,7 @@ pub use eval::values_equal;
 pub use print::ExpressionText;
 pub use projection::Projection;
 pub use reserved::is_reserved;
-pub use update::UpdatedPaths;
+pub use update::{OPERAND_TYPE_ERROR, UpdatedPaths};
 
 use super::catalog::KeySchema;
 use super::error::Result;

@@ -31,8 +31,12 @@ fn missing_attribute() -> DynamoError {
     )
 }
 
+/// The text of an update whose operand has the wrong type for the stored value.
+pub const OPERAND_TYPE_ERROR: &str =
+    "An operand in the update expression has an incorrect data type";
+
 fn wrong_type() -> DynamoError {
-    DynamoError::validation("An operand in the update expression has an incorrect data type")
+    DynamoError::validation(OPERAND_TYPE_ERROR)
 }
 
 fn invalid_path() -> DynamoError {

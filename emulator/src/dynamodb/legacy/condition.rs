@@ -112,19 +112,20 @@ pub struct Checked<'r> {
     pub values: &'r [AttributeValue],
 }
 
-fn invalid(message: &str) -> DynamoError {
+/// The service's wrapping of a parameter's value error.
+pub fn invalid(message: &str) -> DynamoError {
     DynamoError::validation(format!(
         "One or more parameter values were invalid: {message}"
     ))
 }
 
 /// The message for a `ComparisonOperator` that is missing or not one of the thirteen.
-pub fn unknown_operator() -> DynamoError {
+fn unknown_operator() -> DynamoError {
     DynamoError::validation("Comparison type does not exist in DynamoDB")
 }
 
 /// The argument-count message for `operator`.
-pub fn wrong_count(operator: &str) -> DynamoError {
+fn wrong_count(operator: &str) -> DynamoError {
     invalid(&format!(
         "Invalid number of argument(s) for the {operator} ComparisonOperator"
     ))
@@ -132,12 +133,22 @@ pub fn wrong_count(operator: &str) -> DynamoError {
 
 /// Checks one condition (steps 1 to 5 of the module's list).
 pub fn check<'r>(name: &'r str, condition: &'r legacy::Condition) -> Result<Checked<'r>> {
-    let operator = condition
-        .comparison_operator
-        .as_deref()
+    check_parts(
+        name,
+        condition.comparison_operator.as_deref(),
+        condition.attribute_value_list.as_deref().unwrap_or(&[]),
+    )
+}
+
+/// Checks a condition given as its operator (as sent) and values.
+pub fn check_parts<'r>(
+    name: &'r str,
+    operator: Option<&str>,
+    values: &'r [AttributeValue],
+) -> Result<Checked<'r>> {
+    let operator = operator
         .and_then(ComparisonOperator::from_wire)
         .ok_or_else(unknown_operator)?;
-    let values = condition.attribute_value_list.as_deref().unwrap_or(&[]);
     check_values(operator, values)?;
     Ok(Checked {
         name,
@@ -147,7 +158,7 @@ pub fn check<'r>(name: &'r str, condition: &'r legacy::Condition) -> Result<Chec
 }
 
 /// Steps 2 to 5 for an operator already known.
-pub fn check_values(operator: ComparisonOperator, values: &[AttributeValue]) -> Result<()> {
+fn check_values(operator: ComparisonOperator, values: &[AttributeValue]) -> Result<()> {
     if !operator.takes(values.len()) {
         return Err(wrong_count(operator.as_str()));
     }

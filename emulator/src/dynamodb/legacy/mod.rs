@@ -6,6 +6,8 @@
 //! | `AttributesToGet` | a [`Projection`] of top-level attributes ([`attributes_to_get`]) |
 //! | `QueryFilter`, `ScanFilter` with `ConditionalOperator` | a filter [`Condition`] ([`filter`]) |
 //! | `KeyConditions` | a [`KeyCondition`](super::expr::KeyCondition) ([`key_condition`]) |
+//! | `Expected` with `ConditionalOperator` | a condition [`Condition`] ([`expected`]) |
+//! | `AttributeUpdates` | an [`UpdateExpression`](super::expr::UpdateExpression) ([`attribute_updates`], applied with [`apply_updates`]) |
 //!
 //! Which parameters may go together is `item::check_parameter_use`'s: a legacy parameter and
 //! an expression parameter of the same request are refused ("Can not use both expression and
@@ -15,10 +17,13 @@
 //! Texts and their order were taken from DynamoDB Local; where it fails with an internal
 //! error, the emulator answers what the service's front end does (documented at each place).
 
+mod attribute_updates;
 mod condition;
+mod expected;
 mod key_conditions;
 
-pub use condition::ComparisonOperator;
+pub use attribute_updates::{apply_updates, attribute_updates};
+pub use expected::expected;
 pub use key_conditions::key_condition;
 
 use super::error::{DynamoError, Result};
@@ -61,7 +66,7 @@ pub fn has_entries<T>(map: Option<&super::types::legacy::OrderedMap<T>>) -> bool
 }
 
 /// The service's check that `ConditionalOperator` qualifies two or more entries of the
-/// filter or `Expected` (`entries`: their number, `None` when the member is absent).
+/// filter or `Expected` (`entries`: their number, 0 when the member is absent).
 fn check_conditional_operator(operator_sent: bool, entries: usize) -> Result<()> {
     if !operator_sent {
         return Ok(());
@@ -85,20 +90,26 @@ pub fn filter(
     conditions: Option<&Conditions>,
     operator: Option<ConditionalOperator>,
 ) -> Result<Option<Condition>> {
-    let checked = conditions
+    let conditions = conditions
         .map(|c| {
             c.iter()
-                .map(|(name, condition)| condition::check(name, condition))
+                .map(|(name, condition)| Ok(condition::check(name, condition)?.to_condition()))
                 .collect::<Result<Vec<_>>>()
         })
         .transpose()?
         .unwrap_or_default();
-    check_conditional_operator(operator.is_some(), checked.len())?;
+    join(conditions, operator)
+}
+
+/// The checked entries of a filter or of `Expected` joined by `ConditionalOperator`, after
+/// the service's check of its use.
+fn join(
+    conditions: Vec<Condition>,
+    operator: Option<ConditionalOperator>,
+) -> Result<Option<Condition>> {
+    check_conditional_operator(operator.is_some(), conditions.len())?;
     let operator = operator.unwrap_or_default();
-    Ok(checked
-        .iter()
-        .map(condition::Checked::to_condition)
-        .reduce(|a, b| operator.combine(a, b)))
+    Ok(conditions.into_iter().reduce(|a, b| operator.combine(a, b)))
 }
 
 /// The message Query gives for a `QueryFilter` on a key attribute of what it reads.

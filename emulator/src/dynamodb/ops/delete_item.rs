@@ -15,6 +15,7 @@ use super::super::DynamoDb;
 use super::super::capacity::{self, charge_with};
 use super::super::error::{DynamoError, Result};
 use super::super::item::{self, ConditionMembers, ReturnValues, WriteMembers, WriteOptions};
+use super::super::legacy;
 use super::super::table_writer::{SideEffects, TableWriter};
 use super::super::throttle::Access;
 use super::super::types::item::{DeleteItemInput, DeleteItemOutput};
@@ -31,6 +32,7 @@ pub async fn delete_item(
         return_values,
         old_on_failure,
         collection_metrics,
+        conditional_operator,
     } = item::check_write_members(&WriteMembers {
         table_name: input.table_name.as_deref(),
         target: ("key", input.key.is_some()),
@@ -40,6 +42,7 @@ pub async fn delete_item(
         return_values_on_condition_check_failure: input
             .return_values_on_condition_check_failure
             .as_deref(),
+        conditional_operator: input.conditional_operator.as_deref(),
     })?;
     let return_values = return_values.only_none_or_all_old()?;
     let key = input.key.unwrap_or_default();
@@ -47,7 +50,7 @@ pub async fn delete_item(
     let condition = item::parse_write_condition(&ConditionMembers {
         condition_expression: input.condition_expression.as_deref(),
         conditional_operator: input.conditional_operator.is_some(),
-        expected: input.expected.is_some(),
+        expected: legacy::has_entries(input.expected.as_ref()),
         names: input.expression_attribute_names.as_ref(),
         values: input.expression_attribute_values.as_ref(),
     })?;
@@ -57,6 +60,11 @@ pub async fn delete_item(
     if let Some(e) = deferred {
         return Err(e);
     }
+    // DynamoDB Local checks Expected before the key.
+    let condition = match condition {
+        Some(condition) => Some(condition),
+        None => legacy::expected(input.expected.as_ref(), conditional_operator)?,
+    };
     let stored_key = item::validate_key(&meta.key_schema, &key)?.stored_key()?;
 
     let keep_old = return_values == ReturnValues::AllOld;

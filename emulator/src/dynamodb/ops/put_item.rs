@@ -18,6 +18,7 @@ use super::super::capacity::{self, charge_with};
 use super::super::error::{DynamoError, Result};
 use super::super::index;
 use super::super::item::{self, ConditionMembers, ReturnValues, WriteMembers, WriteOptions};
+use super::super::legacy;
 use super::super::table_writer::{SideEffects, TableWriter};
 use super::super::throttle::Access;
 use super::super::types::item::{PutItemInput, PutItemOutput};
@@ -34,6 +35,7 @@ pub async fn put_item(
         return_values,
         old_on_failure,
         collection_metrics,
+        conditional_operator,
     } = item::check_write_members(&WriteMembers {
         table_name: input.table_name.as_deref(),
         target: ("item", input.item.is_some()),
@@ -43,6 +45,7 @@ pub async fn put_item(
         return_values_on_condition_check_failure: input
             .return_values_on_condition_check_failure
             .as_deref(),
+        conditional_operator: input.conditional_operator.as_deref(),
     })?;
     let return_values = return_values.only_none_or_all_old()?;
     let new_item = input.item.unwrap_or_default();
@@ -50,7 +53,7 @@ pub async fn put_item(
     let condition = item::parse_write_condition(&ConditionMembers {
         condition_expression: input.condition_expression.as_deref(),
         conditional_operator: input.conditional_operator.is_some(),
-        expected: input.expected.is_some(),
+        expected: legacy::has_entries(input.expected.as_ref()),
         names: input.expression_attribute_names.as_ref(),
         values: input.expression_attribute_values.as_ref(),
     })?;
@@ -62,6 +65,10 @@ pub async fn put_item(
         return Err(e);
     }
     let key = item::key_of_item(&meta.key_schema, &new_item)?.stored_key()?;
+    let condition = match condition {
+        Some(condition) => Some(condition),
+        None => legacy::expected(input.expected.as_ref(), conditional_operator)?,
+    };
     index::entries::check_item(&meta, &new_item, index::entries::Origin::Item)?;
     let stored = item::encode_stored(&new_item, new_size);
 
@@ -258,15 +265,27 @@ mod tests {
             "Can not use both expression and non-expression parameters in the same request: \
              Non-expression parameters: {Expected} Expression parameters: {ConditionExpression}"
         );
+        // Expected is checked after the item's key.
         let e = put(
             &db,
-            r#"{"TableName":"tbl","Item":{"pk":{"S":"a"}},"Expected":{"pk":{"Exists":false}}}"#,
+            r#"{"TableName":"tbl","Item":{"x":{"S":"a"}},"Expected":{"pk":{"Exists":true}}}"#,
         )
         .await
         .unwrap_err();
-        assert!(
-            e.message
-                .starts_with("The legacy parameter Expected is not supported")
+        assert_eq!(
+            e.message,
+            "One or more parameter values were invalid: Missing the key pk in the item"
+        );
+        let e = put(
+            &db,
+            r#"{"TableName":"tbl","Item":{"pk":{"S":"a"}},"Expected":{"pk":{"Exists":true}}}"#,
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(
+            e.message,
+            "One or more parameter values were invalid: Value must be provided when Exists is \
+             true for Attribute: pk"
         );
         let e = put(&db, r#"{"TableName":"tbl","Item":{"pk":{"S":"a"}},"ConditionExpression":"attribute_exists(pk)","ExpressionAttributeValues":{":v":{"S":"x"}}}"#)
             .await

@@ -8,7 +8,11 @@
 //!
 //! Behaviour (checked against DynamoDB Local):
 //! - A missing item is created from the key and the update (an upsert), unless the
-//!   condition fails. Without `UpdateExpression` the request only makes sure the item exists.
+//!   condition fails. Without `UpdateExpression` (or `AttributeUpdates`) the request only
+//!   makes sure the item exists.
+//! - The legacy `AttributeUpdates` and `Expected` are translated into an update and a
+//!   condition (`legacy`), checked in DynamoDB Local's order: `Expected`, the key, then
+//!   `AttributeUpdates`.
 //! - Key attributes cannot be updated: "One or more parameter values were invalid: Cannot
 //!   update attribute pk. This attribute is part of the key".
 //! - `UPDATED_OLD` and `UPDATED_NEW` return the updated paths only (a projection of the old
@@ -25,8 +29,10 @@ use std::sync::Arc;
 use super::super::DynamoDb;
 use super::super::capacity::{self, charge_with};
 use super::super::error::{DynamoError, Result};
+use super::super::expr::UpdateExpression;
 use super::super::index::entries::Origin;
 use super::super::item::{self, ReturnValues, UpdateMembers, WriteMembers, WriteOptions};
+use super::super::legacy;
 use super::super::table_writer::{SideEffects, TableWriter};
 use super::super::throttle::Access;
 use super::super::types::item::{UpdateItemInput, UpdateItemOutput};
@@ -43,6 +49,7 @@ pub async fn update_item(
         return_values,
         old_on_failure,
         collection_metrics,
+        conditional_operator,
     } = item::check_write_members(&WriteMembers {
         table_name: input.table_name.as_deref(),
         target: ("key", input.key.is_some()),
@@ -52,15 +59,16 @@ pub async fn update_item(
         return_values_on_condition_check_failure: input
             .return_values_on_condition_check_failure
             .as_deref(),
+        conditional_operator: input.conditional_operator.as_deref(),
     })?;
     let key = input.key.unwrap_or_default();
 
     let (update, condition) = item::parse_update_members(&UpdateMembers {
         update_expression: input.update_expression.as_deref(),
         condition_expression: input.condition_expression.as_deref(),
-        attribute_updates: input.attribute_updates.is_some(),
+        attribute_updates: legacy::has_entries(input.attribute_updates.as_ref()),
         conditional_operator: input.conditional_operator.is_some(),
-        expected: input.expected.is_some(),
+        expected: legacy::has_entries(input.expected.as_ref()),
         names: input.expression_attribute_names.as_ref(),
         values: input.expression_attribute_values.as_ref(),
     })?;
@@ -70,10 +78,23 @@ pub async fn update_item(
     if let Some(e) = deferred {
         return Err(e);
     }
+    // DynamoDB Local's order: Expected, the key, AttributeUpdates.
+    let condition = match condition {
+        Some(condition) => Some(condition),
+        None => legacy::expected(input.expected.as_ref(), conditional_operator)?,
+    };
     let primary_key = item::validate_key(&meta.key_schema, &key)?;
-    if let Some(update) = &update {
-        update.check_keys(&meta.key_schema)?;
-    }
+    let update = match (update, &input.attribute_updates) {
+        (Some(update), _) => {
+            update.check_keys(&meta.key_schema)?;
+            Some(Update::Expression(update))
+        }
+        (None, Some(updates)) => Some(Update::Legacy(legacy::attribute_updates(
+            updates,
+            &meta.key_schema,
+        )?)),
+        (None, None) => None,
+    };
     let stored_key = primary_key.stored_key()?;
     let key_item = primary_key.to_item(&meta.key_schema);
 
@@ -104,7 +125,8 @@ pub async fn update_item(
                     None => (key_item, None),
                 };
                 let updated = match &update {
-                    Some(update) => Some(update.apply(&mut new)?),
+                    Some(Update::Expression(update)) => Some(update.apply(&mut new)?),
+                    Some(Update::Legacy(update)) => Some(legacy::apply_updates(update, &mut new)?),
                     None => None,
                 };
                 let new_size = item::check_updated_item_size(&new)?;
@@ -139,6 +161,13 @@ pub async fn update_item(
         consumed_capacity: capacity::charged(&meta.name, &charge, rcc),
         item_collection_metrics: side.collection_metrics(collection_metrics),
     })
+}
+
+/// Where the update comes from: `UpdateExpression`, or the legacy `AttributeUpdates`, whose
+/// type errors the service words differently.
+enum Update {
+    Expression(UpdateExpression),
+    Legacy(UpdateExpression),
 }
 
 #[cfg(test)]
@@ -306,15 +335,28 @@ mod tests {
             "ExpressionAttributeValues can only be specified when using expressions: \
              UpdateExpression and ConditionExpression are null"
         );
+        // Expected, then the key, then AttributeUpdates.
         let e = update(
             &db,
-            &format!(r#"{{"TableName":"tbl","Key":{KEY},"AttributeUpdates":{{}}}}"#),
+            r#"{"TableName":"tbl","Key":{"x":{"S":"a"}},"AttributeUpdates":{"n":{"Action":"PUT"}},
+                "Expected":{"n":{}}}"#,
         )
         .await
         .unwrap_err();
-        assert!(
-            e.message
-                .starts_with("The legacy parameter AttributeUpdates is not supported")
+        assert_eq!(
+            e.message,
+            "One or more parameter values were invalid: Value must be provided when Exists is \
+             null for Attribute: n"
+        );
+        let e = update(
+            &db,
+            r#"{"TableName":"tbl","Key":{"x":{"S":"a"}},"AttributeUpdates":{"n":{"Action":"PUT"}}}"#,
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(
+            e.message,
+            "The provided key element does not match the schema"
         );
         let e = update(
             &db,

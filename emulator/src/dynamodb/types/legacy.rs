@@ -41,7 +41,12 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for OrderedMap<T> {
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<OrderedMap<T>, A::Error> {
                 let mut entries = Vec::new();
                 while let Some((key, value)) = map.next_entry::<String, T>()? {
-                    entries.push((key, value));
+                    // A repeated key keeps its first place and its last value, as a map
+                    // that keeps insertion order reads the request.
+                    match entries.iter_mut().find(|(k, _)| *k == key) {
+                        Some(entry) => entry.1 = value,
+                        None => entries.push((key, value)),
+                    }
                 }
                 Ok(OrderedMap(entries))
             }
@@ -96,6 +101,12 @@ mod tests {
         .unwrap();
         let names: Vec<&str> = conditions.iter().map(|(k, _)| k).collect();
         assert_eq!(names, ["b", "a"]);
+        let repeated: Conditions = serde_json::from_str(
+            r#"{"a":{"ComparisonOperator":"NULL"},"b":{},"a":{"ComparisonOperator":"EQ"}}"#,
+        )
+        .unwrap();
+        assert_eq!(repeated.0.len(), 2);
+        assert_eq!(repeated.0[0].1.comparison_operator.as_deref(), Some("EQ"));
         assert_eq!(
             conditions.0[1].1.attribute_value_list,
             Some(vec![AttributeValue::S("x".into())])

@@ -1,11 +1,12 @@
 //! The legacy (pre-expression) parameters through the SDK: `KeyConditions`, `QueryFilter`,
 //! `ScanFilter`, `ConditionalOperator` and `AttributesToGet` on GetItem, BatchGetItem, Query
-//! and Scan, and the service's refusals. Expected answers were checked against DynamoDB
+//! and Scan, `Expected` on PutItem, UpdateItem and DeleteItem, `AttributeUpdates`, and the
+//! service's refusals. Expected answers were checked against DynamoDB
 //! Local (`DRYDOCK_IT_ENDPOINT`).
 
 use aws_sdk_dynamodb::types::{
-    AttributeValue, ComparisonOperator, Condition, ConditionalOperator, KeysAndAttributes,
-    ScalarAttributeType, Select,
+    AttributeAction, AttributeValue, AttributeValueUpdate, ComparisonOperator, Condition,
+    ConditionalOperator, ExpectedAttributeValue, KeysAndAttributes, ScalarAttributeType, Select,
 };
 
 use crate::util::*;
@@ -608,5 +609,428 @@ async fn attributes_to_get_is_refused_where_the_service_refuses_it() {
             .await,
         "ValidationException",
         "Cannot specify the AttributesToGet when choosing to get ALL_ATTRIBUTES",
+    );
+}
+
+fn exists(flag: bool) -> ExpectedAttributeValue {
+    ExpectedAttributeValue::builder().exists(flag).build()
+}
+
+fn expect_value(value: AttributeValue) -> ExpectedAttributeValue {
+    ExpectedAttributeValue::builder().value(value).build()
+}
+
+fn expect_cond(op: &str, values: &[AttributeValue]) -> ExpectedAttributeValue {
+    ExpectedAttributeValue::builder()
+        .comparison_operator(ComparisonOperator::from(op))
+        .set_attribute_value_list((!values.is_empty()).then(|| values.to_vec()))
+        .build()
+}
+
+fn update(action: Option<&str>, value: Option<AttributeValue>) -> AttributeValueUpdate {
+    AttributeValueUpdate::builder()
+        .set_action(action.map(AttributeAction::from))
+        .set_value(value)
+        .build()
+}
+
+/// `things`: partition key `pk` (S) holding one item, "u", with a number, a string, a string
+/// set and a list.
+async fn things(h: &Harness) -> String {
+    let name = h.table("things");
+    create_hash_table(&h.client, &name, "pk", ScalarAttributeType::S).await;
+    h.client
+        .put_item()
+        .table_name(&name)
+        .set_item(Some(item(&[
+            ("pk", s("u")),
+            ("n", n("1")),
+            ("s", s("abc")),
+            ("ss", ss(&["a", "b"])),
+            ("l", l(vec![s("x")])),
+        ])))
+        .send()
+        .await
+        .unwrap();
+    name
+}
+
+async fn stored(h: &Harness, table: &str, pk: &str) -> Option<Item> {
+    h.client
+        .get_item()
+        .table_name(table)
+        .key("pk", s(pk))
+        .consistent_read(true)
+        .send()
+        .await
+        .unwrap()
+        .item()
+        .cloned()
+        .map(sorted_sets)
+}
+
+#[tokio::test]
+async fn expected_conditions_guard_every_write() {
+    let h = Harness::start().await;
+    let t = things(&h).await;
+    let failed = "The conditional request failed";
+    // PutItem: create only if absent.
+    h.client
+        .put_item()
+        .table_name(&t)
+        .item("pk", s("new"))
+        .expected("pk", exists(false))
+        .send()
+        .await
+        .unwrap();
+    assert_error(
+        h.client
+            .put_item()
+            .table_name(&t)
+            .item("pk", s("new"))
+            .expected("pk", exists(false))
+            .send()
+            .await,
+        "ConditionalCheckFailedException",
+        failed,
+    );
+    // A value, a comparison, and the old item on failure.
+    let refused = h
+        .client
+        .put_item()
+        .table_name(&t)
+        .item("pk", s("u"))
+        .expected("n", expect_value(n("2")))
+        .return_values_on_condition_check_failure(
+            aws_sdk_dynamodb::types::ReturnValuesOnConditionCheckFailure::AllOld,
+        )
+        .send()
+        .await
+        .unwrap_err();
+    match refused.into_service_error() {
+        aws_sdk_dynamodb::operation::put_item::PutItemError::ConditionalCheckFailedException(e) => {
+            assert_eq!(e.item().unwrap()["s"], s("abc"));
+        }
+        other => panic!("expected ConditionalCheckFailedException, got {other:?}"),
+    }
+    h.client
+        .update_item()
+        .table_name(&t)
+        .key("pk", s("u"))
+        .expected("n", expect_cond("GT", &[n("0")]))
+        .expected("s", expect_cond("BEGINS_WITH", &[s("ab")]))
+        .attribute_updates("n", update(Some("ADD"), Some(n("1"))))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stored(&h, &t, "u").await.unwrap()["n"], n("2"));
+    // AND needs both, OR either.
+    let delete = |op: ConditionalOperator| {
+        h.client
+            .delete_item()
+            .table_name(&t)
+            .key("pk", s("u"))
+            .expected("n", exists(false))
+            .expected("s", expect_value(s("abc")))
+            .conditional_operator(op)
+            .send()
+    };
+    assert_error(
+        delete(ConditionalOperator::And).await,
+        "ConditionalCheckFailedException",
+        failed,
+    );
+    assert!(stored(&h, &t, "u").await.is_some());
+    delete(ConditionalOperator::Or).await.unwrap();
+    assert_eq!(stored(&h, &t, "u").await, None);
+}
+
+#[tokio::test]
+async fn attribute_updates_put_add_and_delete() {
+    let h = Harness::start().await;
+    let t = things(&h).await;
+    let out = h
+        .client
+        .update_item()
+        .table_name(&t)
+        .key("pk", s("u"))
+        .attribute_updates("n", update(Some("ADD"), Some(n("5"))))
+        .attribute_updates("ss", update(Some("ADD"), Some(ss(&["c"]))))
+        .attribute_updates("l", update(Some("ADD"), Some(l(vec![s("y")]))))
+        .attribute_updates("s", update(Some("DELETE"), None))
+        .attribute_updates("fresh", update(Some("PUT"), Some(s("new"))))
+        .attribute_updates("absent", update(Some("DELETE"), Some(ss(&["q"]))))
+        .return_values(aws_sdk_dynamodb::types::ReturnValue::UpdatedOld)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        sorted_sets(out.attributes().cloned().unwrap()),
+        item(&[
+            ("n", n("1")),
+            ("ss", ss(&["a", "b"])),
+            ("l", l(vec![s("x")])),
+            ("s", s("abc"))
+        ])
+    );
+    assert_eq!(
+        stored(&h, &t, "u").await.unwrap(),
+        item(&[
+            ("pk", s("u")),
+            ("n", n("6")),
+            ("ss", ss(&["a", "b", "c"])),
+            ("l", l(vec![s("x"), s("y")])),
+            ("fresh", s("new")),
+        ])
+    );
+    // Deleting every element removes the set.
+    let out = h
+        .client
+        .update_item()
+        .table_name(&t)
+        .key("pk", s("u"))
+        .attribute_updates("ss", update(Some("DELETE"), Some(ss(&["a", "b", "c"]))))
+        .attribute_updates("fresh", update(Some("PUT"), Some(n("7"))))
+        .return_values(aws_sdk_dynamodb::types::ReturnValue::UpdatedNew)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        out.attributes().cloned().unwrap(),
+        item(&[("fresh", n("7"))])
+    );
+    if h.is_emulator() {
+        // PUT is the documented default action (DynamoDB Local leaves such an entry undone).
+        h.client
+            .update_item()
+            .table_name(&t)
+            .key("pk", s("u"))
+            .attribute_updates("fresh", update(None, Some(n("8"))))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(stored(&h, &t, "u").await.unwrap()["fresh"], n("8"));
+    }
+    // An update of a missing item creates it.
+    h.client
+        .update_item()
+        .table_name(&t)
+        .key("pk", s("v"))
+        .attribute_updates("count", update(Some("ADD"), Some(n("3"))))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        stored(&h, &t, "v").await.unwrap(),
+        item(&[("pk", s("v")), ("count", n("3"))])
+    );
+}
+
+#[tokio::test]
+async fn attribute_updates_follow_the_type_rules() {
+    let h = Harness::start().await;
+    let t = things(&h).await;
+    let invalid = "One or more parameter values were invalid: ";
+    let cases: Vec<(&str, AttributeValueUpdate, String)> = vec![
+        (
+            "s",
+            update(Some("ADD"), Some(s("y"))),
+            format!("{invalid}ADD action is not supported for the type STRING"),
+        ),
+        (
+            "n",
+            update(Some("ADD"), Some(AttributeValue::Bool(true))),
+            format!("{invalid}ADD action is not supported for the type BOOLEAN"),
+        ),
+        (
+            "n",
+            update(Some("ADD"), None),
+            format!("{invalid}Only DELETE action is allowed when no attribute value is specified"),
+        ),
+        (
+            "n",
+            update(Some("DELETE"), Some(n("1"))),
+            format!("{invalid}DELETE action with value is not supported for the type NUMBER"),
+        ),
+        (
+            "l",
+            update(Some("DELETE"), Some(l(vec![s("x")]))),
+            format!("{invalid}DELETE action with value is not supported for the type LIST"),
+        ),
+        (
+            "pk",
+            update(Some("PUT"), Some(s("z"))),
+            format!("{invalid}Cannot update attribute pk. This attribute is part of the key"),
+        ),
+        (
+            "n",
+            update(Some("ADD"), Some(ss(&["x"]))),
+            "Type mismatch for attribute to update".to_owned(),
+        ),
+        (
+            "s",
+            update(Some("ADD"), Some(n("1"))),
+            "Type mismatch for attribute to update".to_owned(),
+        ),
+        (
+            "ss",
+            update(Some("DELETE"), Some(ns(&["1"]))),
+            "Type mismatch for attribute to update".to_owned(),
+        ),
+        (
+            "n",
+            update(Some("SOMETIMES"), Some(n("1"))),
+            "Member must satisfy enum value set: [ADD, DELETE, PUT]".to_owned(),
+        ),
+    ];
+    for (attribute, change, message) in cases {
+        let shown = format!("{attribute} {change:?}");
+        let (code, got) = error_of(
+            h.client
+                .update_item()
+                .table_name(&t)
+                .key("pk", s("u"))
+                .attribute_updates(attribute, change)
+                .send()
+                .await,
+        );
+        assert_eq!(
+            (code.as_str(), got.as_str()),
+            ("ValidationException", message.as_str()),
+            "{shown}"
+        );
+    }
+    // Nothing was changed by the refused updates.
+    assert_eq!(
+        stored(&h, &t, "u").await.unwrap(),
+        item(&[
+            ("pk", s("u")),
+            ("n", n("1")),
+            ("s", s("abc")),
+            ("ss", ss(&["a", "b"])),
+            ("l", l(vec![s("x")])),
+        ])
+    );
+}
+
+#[tokio::test]
+async fn expected_is_validated_as_the_service_does() {
+    let h = Harness::start().await;
+    let t = things(&h).await;
+    let invalid = "One or more parameter values were invalid: ";
+    let both = ExpectedAttributeValue::builder()
+        .value(n("1"))
+        .attribute_value_list(n("1"))
+        .build();
+    let exists_and_operator = ExpectedAttributeValue::builder()
+        .exists(true)
+        .comparison_operator(ComparisonOperator::Eq)
+        .attribute_value_list(n("1"))
+        .build();
+    let list_alone = ExpectedAttributeValue::builder()
+        .attribute_value_list(n("1"))
+        .build();
+    let cases: Vec<(ExpectedAttributeValue, String)> = vec![
+        (
+            exists(true),
+            format!("{invalid}Value must be provided when Exists is true for Attribute: n"),
+        ),
+        (
+            ExpectedAttributeValue::builder().build(),
+            format!("{invalid}Value must be provided when Exists is null for Attribute: n"),
+        ),
+        (
+            ExpectedAttributeValue::builder()
+                .exists(false)
+                .value(n("1"))
+                .build(),
+            format!("{invalid}Value cannot be used when Exists is false for Attribute: n"),
+        ),
+        (
+            both,
+            format!(
+                "{invalid}Value and AttributeValueList cannot be used together for Attribute: n"
+            ),
+        ),
+        (
+            exists_and_operator,
+            format!(
+                "{invalid}Exists and ComparisonOperator cannot be used together for Attribute: n"
+            ),
+        ),
+        (
+            list_alone,
+            format!(
+                "{invalid}AttributeValueList can only be used with a ComparisonOperator for \
+                 Attribute: n"
+            ),
+        ),
+        (
+            expect_cond("EQ", &[]),
+            format!(
+                "{invalid}Value or AttributeValueList must be used with ComparisonOperator: EQ \
+                 for Attribute: n"
+            ),
+        ),
+        (
+            expect_cond("BETWEEN", &[n("1")]),
+            format!("{invalid}Invalid number of argument(s) for the BETWEEN ComparisonOperator"),
+        ),
+    ];
+    for (entry, message) in cases {
+        let shown = format!("{entry:?}");
+        let (code, got) = error_of(
+            h.client
+                .delete_item()
+                .table_name(&t)
+                .key("pk", s("u"))
+                .expected("n", entry)
+                .send()
+                .await,
+        );
+        assert_eq!(
+            (code.as_str(), got.as_str()),
+            ("ValidationException", message.as_str()),
+            "{shown}"
+        );
+    }
+    assert_error(
+        h.client
+            .put_item()
+            .table_name(&t)
+            .item("pk", s("u"))
+            .conditional_operator(ConditionalOperator::Or)
+            .send()
+            .await,
+        "ValidationException",
+        "ConditionalOperator cannot be used without Filter or Expected",
+    );
+    assert_error(
+        h.client
+            .put_item()
+            .table_name(&t)
+            .item("pk", s("u"))
+            .expected("n", exists(true))
+            .condition_expression("attribute_exists(n)")
+            .send()
+            .await,
+        "ValidationException",
+        "Can not use both expression and non-expression parameters in the same request: \
+         Non-expression parameters: {Expected} Expression parameters: {ConditionExpression}",
+    );
+    assert_error(
+        h.client
+            .update_item()
+            .table_name(&t)
+            .key("pk", s("u"))
+            .attribute_updates("n", update(Some("PUT"), Some(n("2"))))
+            .update_expression("SET n = :v")
+            .expression_attribute_values(":v", n("1"))
+            .send()
+            .await,
+        "ValidationException",
+        "Can not use both expression and non-expression parameters in the same request: \
+         Non-expression parameters: {AttributeUpdates} Expression parameters: \
+         {UpdateExpression}",
     );
 }
