@@ -140,6 +140,7 @@ macro_rules! operations {
 }
 
 operations!(
+    BatchExecuteStatement,
     BatchGetItem,
     BatchWriteItem,
     CreateTable,
@@ -276,6 +277,14 @@ impl DynamoDb {
             )),
             Operation::TransactWriteItems => Ok(json::encode(
                 &ops::transact_write_items::transact_write_items(
+                    self,
+                    region,
+                    json::decode_deferred(body)?,
+                )
+                .await?,
+            )),
+            Operation::BatchExecuteStatement => Ok(json::encode(
+                &ops::batch_execute_statement::batch_execute_statement(
                     self,
                     region,
                     json::decode_deferred(body)?,

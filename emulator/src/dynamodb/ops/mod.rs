@@ -1,6 +1,7 @@
 //! One module per DynamoDB operation, named after it. Each exposes a function of the same
 //! name taking the service, the request's region and the decoded input.
 
+pub mod batch_execute_statement;
 pub mod batch_get_item;
 pub mod batch_write_item;
 pub mod create_table;

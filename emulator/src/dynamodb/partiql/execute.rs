@@ -47,7 +47,7 @@ const INDEXES: &str = "INDEXES";
 /// Runs one planned statement.
 pub async fn run(db: &DynamoDb, region: &str, plan: Plan, options: &Options) -> Result<Outcome> {
     let result = match plan {
-        Plan::Select(select) => run_select(db, region, select, options),
+        Plan::Select(select) => run_select(db, region, *select, options),
         Plan::Insert(insert) => run_insert(db, region, insert).await,
         Plan::Update(update) => run_update(db, region, update, options).await,
         Plan::Delete(delete) => run_delete(db, region, delete, options).await,
@@ -179,6 +179,7 @@ fn run_select(db: &DynamoDb, region: &str, plan: SelectPlan, options: &Options) 
             partition_key,
             partitions,
             sort,
+            ..
         } => {
             let mut start = token.key;
             let mut remaining = options.limit;

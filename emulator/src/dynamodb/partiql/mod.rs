@@ -27,11 +27,30 @@ use parser::ParseError;
 
 /// Parses `statement` and checks that `params` supply each of its `?`s.
 pub fn parse(statement: &str, params: &[AttributeValue]) -> Result<Statement> {
+    parse_as(statement, params, |name| {
+        format!("Unsupported operation: {name}")
+    })
+}
+
+/// [`parse`] for a statement of BatchExecuteStatement, which words an operation other than
+/// the four it runs as its own.
+pub fn parse_in_batch(statement: &str, params: &[AttributeValue]) -> Result<Statement> {
+    parse_as(statement, params, |_| {
+        "Invalid operation. Only select, insert, update and delete operations are valid".to_owned()
+    })
+}
+
+fn parse_as(
+    statement: &str,
+    params: &[AttributeValue],
+    unsupported_operation: impl FnOnce(&str) -> String,
+) -> Result<Statement> {
     let parsed = parser::parse(statement).map_err(|e| match e {
         ParseError::Malformed => DynamoError::validation(format!(
             "Statement wasn't well formed, can't be processed: {statement}"
         )),
         ParseError::Unsupported(message) => DynamoError::validation(message),
+        ParseError::Operation(name) => DynamoError::validation(unsupported_operation(&name)),
     })?;
     plan::check_insert_format(&parsed)?;
     if parser::parameter_count(&parsed) > params.len() {

@@ -37,6 +37,9 @@ pub enum ParseError {
     Malformed,
     /// Well formed, but not something DynamoDB supports: the service's text.
     Unsupported(String),
+    /// Well formed PartiQL that is not a statement DynamoDB runs (`CREATE TABLE`, a bare
+    /// expression): the operation's name, as in "Unsupported operation: DropTable".
+    Operation(String),
 }
 
 type Parsed<T> = Result<T, ParseError>;
@@ -217,11 +220,21 @@ impl Parser {
                     _ => return Err(ParseError::Malformed),
                 };
                 let verb = if word == "CREATE" { "Create" } else { "Drop" };
-                Err(ParseError::Unsupported(format!(
-                    "Unsupported operation: {verb}{object}"
-                )))
+                Err(ParseError::Operation(format!("{verb}{object}")))
             }
-            _ => Err(ParseError::Malformed),
+            // A lone expression parses, as PartiQL allows; DynamoDB names what it is.
+            _ => {
+                let expr = self.expr()?;
+                if self.peek().tok == Tok::Semicolon {
+                    self.pos += 1;
+                }
+                match (&expr.kind, &self.peek().tok) {
+                    (ExprKind::Path(_), Tok::Eof) => {
+                        Err(ParseError::Operation("VariableReference".to_owned()))
+                    }
+                    _ => Err(ParseError::Malformed),
+                }
+            }
         }
     }
 

@@ -34,7 +34,7 @@ use super::ast::{
 
 /// A statement mapped onto the service's operations.
 pub enum Plan {
-    Select(SelectPlan),
+    Select(Box<SelectPlan>),
     Insert(WritePlan),
     Update(WritePlan),
     Delete(WritePlan),
@@ -66,6 +66,8 @@ pub enum Read {
         /// The partition key of the table or index read.
         partition_key: String,
         partitions: Vec<AttributeValue>,
+        /// Whether the values came from an `IN` (even of one value).
+        listed: bool,
         sort: Option<Condition>,
     },
     Scan,
@@ -81,6 +83,66 @@ pub struct WritePlan {
     /// The `WHERE`'s terms beyond the key.
     pub condition: Option<Condition>,
     pub returning: Option<Returning>,
+}
+
+impl SelectPlan {
+    /// The key of the one item the plan reads, when it reads one by its whole primary key
+    /// on the table, with no other condition: what batches and transactions may read.
+    pub fn point_key(&self) -> Option<Item> {
+        let Read::Query {
+            partition_key,
+            partitions,
+            listed: false,
+            sort,
+        } = &self.read
+        else {
+            return None;
+        };
+        let ([partition], None, None) = (partitions.as_slice(), &self.index, &self.filter) else {
+            return None;
+        };
+        let mut key = Item::new();
+        key.insert(partition_key.clone(), partition.clone());
+        match (&self.meta.key_schema.sort, sort) {
+            (None, None) => {}
+            (Some(sort_key), Some(Condition::Compare(Comparator::Eq, a, b))) => {
+                let value = match (a, b) {
+                    (Operand::Path(p), Operand::Value(v))
+                    | (Operand::Value(v), Operand::Path(p))
+                        if p.head() == sort_key.name =>
+                    {
+                        v
+                    }
+                    _ => return None,
+                };
+                key.insert(sort_key.name.clone(), value.clone());
+            }
+            _ => return None,
+        }
+        Some(key)
+    }
+}
+
+impl WritePlan {
+    /// The key of the item written.
+    pub fn key(&self) -> Item {
+        key_attributes(&self.meta.key_schema)
+            .filter_map(|(name, _)| Some((name.to_owned(), self.item.get(name)?.clone())))
+            .collect()
+    }
+}
+
+impl Plan {
+    /// The table and key of the one item the statement reads or writes, if it names one.
+    pub fn target(&self) -> Option<(&TableMeta, Item)> {
+        match self {
+            Plan::Select(select) => Some((&select.meta, select.point_key()?)),
+            Plan::Insert(write)
+            | Plan::Update(write)
+            | Plan::Delete(write)
+            | Plan::Exists(write) => Some((&write.meta, write.key())),
+        }
+    }
 }
 
 fn invalid(message: impl Into<String>) -> DynamoError {
@@ -101,7 +163,9 @@ pub fn plan(
 ) -> Result<Plan> {
     let b = Binder { params };
     match statement {
-        Statement::Select(select) => Ok(Plan::Select(plan_select(db, region, select, &b)?)),
+        Statement::Select(select) => {
+            Ok(Plan::Select(Box::new(plan_select(db, region, select, &b)?)))
+        }
         Statement::Exists(select) => {
             if select.from.index.is_some() {
                 return Err(invalid(SINGLE_TABLE));
@@ -394,13 +458,14 @@ fn plan_select(db: &DynamoDb, region: &str, select: &Select, b: &Binder<'_>) -> 
     }
 
     let terms = and_terms(select.filter.as_ref());
-    let mut partitions: Option<(usize, Vec<AttributeValue>)> = None;
+    let mut partitions: Option<(usize, Vec<AttributeValue>, bool)> = None;
     let mut sort: Option<(usize, Condition)> = None;
     for (i, term) in terms.iter().enumerate() {
         if partitions.is_none()
             && let Some(values) = partition_values(term, &schema, b)?
         {
-            partitions = Some((i, values));
+            let listed = matches!(term.kind, ExprKind::In(..));
+            partitions = Some((i, values, listed));
         } else if sort.is_none()
             && let Some(condition) = sort_condition(term, &schema, b)?
         {
@@ -424,7 +489,7 @@ fn plan_select(db: &DynamoDb, region: &str, select: &Select, b: &Binder<'_>) -> 
         projection,
         forward: true,
     };
-    let Some((partition_term, partitions)) = partitions else {
+    let Some((partition_term, partitions, listed)) = partitions else {
         return Ok(scan(read_filter(&[])?, projection));
     };
     let skip: Vec<usize> = std::iter::once(partition_term)
@@ -443,6 +508,7 @@ fn plan_select(db: &DynamoDb, region: &str, select: &Select, b: &Binder<'_>) -> 
         read: Read::Query {
             partition_key: schema.partition.name.clone(),
             partitions,
+            listed,
             sort: sort.map(|(_, c)| c),
         },
         filter,

@@ -1,12 +1,13 @@
-//! Wire shapes of the PartiQL operations.
+//! Wire shapes of the PartiQL operations: ExecuteStatement, BatchExecuteStatement and
+//! ExecuteTransaction.
 //!
 //! ExecuteStatement's answer is written by hand ([`ExecuteStatementOutput::to_body`]) so
 //! that the items a Query or Scan read are spliced in as the page loop wrote them.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::item::ConsumedCapacity;
-use crate::dynamodb::value::AttributeValue;
+use crate::dynamodb::value::{AttributeValue, Item};
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -46,4 +47,49 @@ impl ExecuteStatementOutput {
         body.push(b'}');
         body
     }
+}
+
+/// One statement of BatchExecuteStatement (`BatchStatementRequest`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct BatchStatementRequest {
+    pub statement: Option<String>,
+    pub parameters: Option<Vec<AttributeValue>>,
+    pub consistent_read: Option<bool>,
+    pub return_values_on_condition_check_failure: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct BatchExecuteStatementInput {
+    pub statements: Option<Vec<BatchStatementRequest>>,
+    pub return_consumed_capacity: Option<String>,
+}
+
+#[derive(Debug, Default, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct BatchExecuteStatementOutput {
+    pub responses: Vec<BatchStatementResponse>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub consumed_capacity: Option<Vec<ConsumedCapacity>>,
+}
+
+#[derive(Debug, Default, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct BatchStatementResponse {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<BatchStatementError>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub table_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub item: Option<Item>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct BatchStatementError {
+    pub code: &'static str,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub item: Option<Item>,
 }

@@ -7,8 +7,8 @@
 
 use aws_sdk_dynamodb::operation::execute_statement::ExecuteStatementOutput;
 use aws_sdk_dynamodb::types::{
-    AttributeValue, ReturnConsumedCapacity, ReturnValuesOnConditionCheckFailure,
-    ScalarAttributeType,
+    AttributeValue, BatchStatementRequest, ReturnConsumedCapacity,
+    ReturnValuesOnConditionCheckFailure, ScalarAttributeType,
 };
 
 use crate::util::*;
@@ -655,6 +655,219 @@ async fn statements_are_refused_with_the_service_texts() {
             (code, message.as_str()),
             "{statement}"
         );
+    }
+    h.stop().await;
+}
+
+fn batch_statement(statement: &str) -> BatchStatementRequest {
+    BatchStatementRequest::builder()
+        .statement(statement)
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn batch_statements_answer_one_by_one_in_order() {
+    let h = Harness::start().await;
+    let t = range_table(&h, "pq-batch").await;
+    seed(&h, &t).await;
+    let out = h
+        .client
+        .batch_execute_statement()
+        .statements(batch_statement(&format!(
+            "INSERT INTO \"{t}\" VALUE {{'pk': 'c', 'sk': 1}}"
+        )))
+        .statements(batch_statement(&format!(
+            "INSERT INTO \"{t}\" VALUE {{'pk': 'a', 'sk': 1}}"
+        )))
+        .statements(
+            BatchStatementRequest::builder()
+                .statement(format!(
+                    "UPDATE \"{t}\" SET v = 'n' WHERE pk = 'a' AND sk = 2 AND v = 'nope'"
+                ))
+                .return_values_on_condition_check_failure(
+                    ReturnValuesOnConditionCheckFailure::AllOld,
+                )
+                .build()
+                .unwrap(),
+        )
+        .statements(batch_statement(&format!(
+            "DELETE FROM \"{t}\" WHERE pk = 'a' AND sk = 3 RETURNING ALL OLD *"
+        )))
+        .statements(batch_statement(
+            "INSERT INTO \"pq-missing-table\" VALUE {'pk': 'a'}",
+        ))
+        .statements(batch_statement("SELEC"))
+        .statements(batch_statement(&format!(
+            "UPDATE \"{t}\" SET v = 1 WHERE pk = 'b'"
+        )))
+        .send()
+        .await
+        .unwrap();
+    let responses = out.responses();
+    assert_eq!(responses.len(), 7);
+    assert!(responses[0].error().is_none());
+    assert_eq!(responses[0].table_name(), Some(t.as_str()));
+    let error = |i: usize| {
+        let e = responses[i].error().unwrap();
+        (
+            e.code().unwrap().as_str().to_owned(),
+            e.message().unwrap().to_owned(),
+        )
+    };
+    assert_eq!(
+        error(1),
+        (
+            "DuplicateItem".to_owned(),
+            "Duplicate primary key exists in table".to_owned()
+        )
+    );
+    assert_eq!(
+        error(2),
+        (
+            "ConditionalCheckFailed".to_owned(),
+            "The conditional request failed".to_owned()
+        )
+    );
+    assert_eq!(
+        responses[2]
+            .error()
+            .unwrap()
+            .item()
+            .cloned()
+            .map(sorted_sets),
+        Some(item(&[("pk", s("a")), ("sk", n("2")), ("v", s("y"))]))
+    );
+    assert_eq!(responses[2].table_name(), Some(t.as_str()));
+    assert_eq!(
+        responses[3].item().cloned(),
+        Some(item(&[("pk", s("a")), ("sk", n("3")), ("v", s("z"))]))
+    );
+    assert_eq!(
+        error(4),
+        (
+            "ResourceNotFound".to_owned(),
+            "Cannot do operations on a non-existent table".to_owned()
+        )
+    );
+    assert_eq!(responses[4].table_name(), None);
+    assert_eq!(
+        error(5),
+        (
+            "ValidationError".to_owned(),
+            "Invalid operation. Only select, insert, update and delete operations are valid"
+                .to_owned()
+        )
+    );
+    assert_eq!(
+        error(6),
+        (
+            "ValidationError".to_owned(),
+            "Where clause does not contain a mandatory equality on all key attributes".to_owned()
+        )
+    );
+
+    let out = h
+        .client
+        .batch_execute_statement()
+        .statements(batch_statement(&format!(
+            "SELECT * FROM \"{t}\" WHERE pk = 'c' AND sk = 1"
+        )))
+        .statements(
+            BatchStatementRequest::builder()
+                .statement(format!("SELECT v FROM \"{t}\" WHERE pk = ? AND sk = ?"))
+                .parameters(s("a"))
+                .parameters(n("1"))
+                .consistent_read(true)
+                .build()
+                .unwrap(),
+        )
+        .statements(batch_statement(&format!(
+            "SELECT * FROM \"{t}\" WHERE pk = 'a' AND sk = 3"
+        )))
+        .statements(batch_statement(&format!(
+            "SELECT * FROM \"{t}\" WHERE pk = 'a'"
+        )))
+        .statements(batch_statement(&format!(
+            "SELECT * FROM \"{t}\" WHERE pk IN ['b'] AND sk = 1"
+        )))
+        .return_consumed_capacity(ReturnConsumedCapacity::Total)
+        .send()
+        .await
+        .unwrap();
+    let responses = out.responses();
+    assert_eq!(
+        responses[0].item().cloned(),
+        Some(item(&[("pk", s("c")), ("sk", n("1"))]))
+    );
+    assert_eq!(responses[1].item().cloned(), Some(item(&[("v", s("x"))])));
+    assert_eq!(responses[2].item(), None, "a deleted item");
+    assert_eq!(responses[2].table_name(), Some(t.as_str()));
+    for i in [3, 4] {
+        assert_eq!(
+            responses[i].error().unwrap().message(),
+            Some("Only single item select is supported")
+        );
+    }
+    if h.is_emulator() {
+        // Three point reads: two eventually consistent half units and one whole unit.
+        let cc = out.consumed_capacity();
+        assert_eq!(cc.len(), 1);
+        assert_eq!(cc[0].capacity_units(), Some(2.0));
+    }
+    h.stop().await;
+}
+
+#[tokio::test]
+async fn batches_are_refused_whole_for_mixing_duplicates_and_size() {
+    let h = Harness::start().await;
+    let t = range_table(&h, "pq-batch-refused").await;
+    let read = batch_statement(&format!("SELECT * FROM \"{t}\" WHERE pk = 'a' AND sk = 1"));
+    let write = |sk: usize| {
+        batch_statement(&format!(
+            "INSERT INTO \"{t}\" VALUE {{'pk': 'a', 'sk': {sk}}}"
+        ))
+    };
+    let send = |statements: Vec<BatchStatementRequest>| {
+        h.client
+            .batch_execute_statement()
+            .set_statements(Some(statements))
+            .send()
+    };
+    assert_error(
+        send(vec![read.clone(), write(1)]).await,
+        "ValidationException",
+        "Read and write requests together in the same batch is not supported.",
+    );
+    assert_error(
+        send(vec![read.clone(), read.clone()]).await,
+        "ValidationException",
+        "Provided list of item keys contains duplicates",
+    );
+    assert_error(
+        send((0..26).map(|_| read.clone()).collect()).await,
+        "ValidationException",
+        "BatchGetItem cannot fetch more than 25 items",
+    );
+    assert_error(
+        send((0..26).map(write).collect()).await,
+        "ValidationException",
+        "BatchWriteItem cannot write more than 25 items",
+    );
+    assert_error(
+        send(vec![batch_statement("")]).await,
+        "ValidationException",
+        "The statement was empty.",
+    );
+    if h.is_emulator() {
+        // A refused batch runs none of its statements.
+        assert_error(
+            send(vec![write(5), write(5)]).await,
+            "ValidationException",
+            "Provided list of item keys contains duplicates",
+        );
+        let out = run(&h, &format!("SELECT * FROM \"{t}\"")).await;
+        assert!(out.items().is_empty());
     }
     h.stop().await;
 }
