@@ -789,14 +789,14 @@ mod tests {
             unsupported("SELECT * FROM t AS x"),
             "Aliasing is not supported"
         );
-        assert_eq!(
-            unsupported("DROP TABLE t"),
-            "Unsupported operation: DropTable"
-        );
-        assert_eq!(
-            unsupported("create index i"),
-            "Unsupported operation: CreateIndex"
-        );
+        let operation = |src| match parse(src) {
+            Err(ParseError::Operation(name)) => name,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(operation("DROP TABLE t"), "DropTable");
+        assert_eq!(operation("create index i"), "CreateIndex");
+        assert_eq!(operation("SELEC"), "VariableReference");
+        assert_eq!(operation("a.b;"), "VariableReference");
     }
 
     #[test]
