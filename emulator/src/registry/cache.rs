@@ -122,6 +122,14 @@ impl Cache {
         self.latest_production.remove(name);
     }
 
+    /// Called after a write touching every version of `name` (a rename, a model's deletion).
+    pub fn invalidate_model(&self, name: &str) {
+        self.epoch.fetch_add(1, Ordering::SeqCst);
+        let prefix = name_version_key(name, "");
+        self.by_name_version.retain(|k, _| !k.starts_with(&prefix));
+        self.latest_production.remove(name);
+    }
+
     pub fn stats(&self) -> [CacheStats; 2] {
         let read = |name, c: &HitCounter| CacheStats {
             name,
@@ -202,5 +210,22 @@ mod tests {
         cache.invalidate("m", "7");
         let latest = cache.latest_production("m", || -> Loaded { Ok(Some(row("m", "7", 1))) });
         assert_eq!(latest.unwrap().unwrap().version, "7");
+    }
+
+    #[test]
+    fn model_invalidation_drops_only_that_model_s_versions() {
+        let cache = Cache::default();
+        for name in ["m", "mm"] {
+            cache
+                .row(name, "1", || -> Loaded { Ok(Some(row(name, "1", 1))) })
+                .unwrap();
+        }
+        cache.invalidate_model("m");
+        assert_eq!(cache.by_name_version.len(), 1);
+        assert!(
+            cache
+                .by_name_version
+                .contains_key(&name_version_key("mm", "1"))
+        );
     }
 }

@@ -1,5 +1,6 @@
-//! The model registry: the seed's `model_registry` table as a REST API (`/registry/v1`),
-//! durable in redb, with a read cache in front of its hot lookups.
+//! The model registry: the seed's `model_registry` table as a REST API (`/registry/v1`) and
+//! as MLflow's registry API (`/api/2.0/mlflow/`), durable in redb, with a read cache in
+//! front of its hot lookups.
 //!
 //! - `status`: the status column and the lifecycle moves allowed.
 //! - `rows`: rows and their indexes in redb, written in one transaction.
@@ -7,11 +8,15 @@
 //! - `search`: index-driven search with cursor pagination.
 //! - `cache`: the (model_name, version) and latest-in-production cache.
 //! - `native`: the `/registry/v1` routes; `types`: their JSON shapes; `error`: their errors.
+//! - `models`: registered models and aliases, the MLflow surface's own small tables.
+//! - `mlflow`: MLflow's registry REST API (`/api/2.0/mlflow/`) over the same rows.
 //! - `validate`, `clock`: the seed's column sizes; RFC 3339 times.
 
 mod cache;
 mod clock;
 mod error;
+mod mlflow;
+mod models;
 mod native;
 mod ops;
 mod rows;
@@ -53,5 +58,5 @@ impl Registry {
 
 /// Every registry route, to merge into the server's router.
 pub fn routes() -> Router<Arc<AppState>> {
-    native::routes()
+    native::routes().merge(mlflow::routes())
 }

@@ -8,6 +8,7 @@ use serde_json::{Map, Value};
 
 use super::Registry;
 use super::error::{ErrorCode, RegistryError, Result};
+use super::models::{self, RegisteredModel};
 use super::rows::{self, Row, Transition};
 use super::status::Status;
 
@@ -107,7 +108,8 @@ impl Registry {
     }
 
     /// Creates a row (409 if (model_name, version) is taken); its creation is its first
-    /// transition, made by its owner.
+    /// transition, made by its owner. The name's registered model is created with it if the
+    /// name has none yet, so the MLflow surface sees the model.
     pub async fn create(&self, new: NewRow) -> Result<Row> {
         let now = super::clock::now_ms();
         let row = Row {
@@ -128,6 +130,13 @@ impl Registry {
                 let w = rows::Writer(txn);
                 if w.model_id_of(&row.model_name, &row.version)?.is_some() {
                     return Err(RegistryError::already_exists(&row.model_name, &row.version));
+                }
+                let m = models::Writer(txn);
+                if m.model(&row.model_name)?.is_none() {
+                    m.put_model(&RegisteredModel::new(
+                        row.model_name.clone(),
+                        row.created_at,
+                    ))?;
                 }
                 w.put_row(None, &row)?;
                 let created = Transition {
@@ -164,20 +173,7 @@ impl Registry {
                     .row(&model_id)?
                     .ok_or_else(|| RegistryError::model_id_not_found(&model_id))?;
                 check_precondition(precondition.as_ref(), &old)?;
-                let mut row = old.clone();
-                change(&mut row)?;
-                row.revision = old.revision + 1;
-                row.updated_at = super::clock::now_ms().max(old.updated_at);
-                w.put_row(Some(&old), &row)?;
-                if row.status != old.status {
-                    let moved = Transition {
-                        from: Some(old.status),
-                        to: row.status,
-                        changed_by,
-                        changed_at: row.updated_at,
-                    };
-                    w.append_transition(&row.model_id, row.revision, &moved)?;
-                }
+                let row = rewrite(&w, &old, changed_by, change)?;
                 Ok((old, row))
             })
             .await??;
@@ -199,6 +195,7 @@ impl Registry {
                 return Err(illegal_move(row.status, to));
             }
             row.status = to;
+            super::mlflow::clear_archived(row);
             Ok(())
         })
         .await
@@ -221,6 +218,35 @@ impl Registry {
         self.cache.invalidate(&row.model_name, &row.version);
         Ok(row)
     }
+}
+
+/// Inside a write closure: `old` changed by `change`, its revision and update time bumped,
+/// written with its index entries, and a status change it makes recorded as a transition by
+/// `changed_by`. Nothing is written if `change` refuses.
+pub fn rewrite<F>(
+    w: &rows::Writer<'_, '_>,
+    old: &Row,
+    changed_by: Option<String>,
+    change: F,
+) -> Result<Row>
+where
+    F: FnOnce(&mut Row) -> Result<()>,
+{
+    let mut row = old.clone();
+    change(&mut row)?;
+    row.revision = old.revision + 1;
+    row.updated_at = super::clock::now_ms().max(old.updated_at);
+    w.put_row(Some(old), &row)?;
+    if row.status != old.status {
+        let moved = Transition {
+            from: Some(old.status),
+            to: row.status,
+            changed_by,
+            changed_at: row.updated_at,
+        };
+        w.append_transition(&row.model_id, row.revision, &moved)?;
+    }
+    Ok(row)
 }
 
 fn illegal_move(from: Status, to: Status) -> RegistryError {

@@ -180,6 +180,18 @@ pub fn prefix_end(prefix: &[u8]) -> Vec<u8> {
     vec![0xFF]
 }
 
+/// Table `definition` of a snapshot, or None if it was never created (it reads as empty).
+pub fn open_read<K: redb::Key + 'static, V: redb::Value + 'static>(
+    txn: &ReadTransaction,
+    definition: TableDefinition<'static, K, V>,
+) -> Result<Option<redb::ReadOnlyTable<K, V>>, StorageError> {
+    match txn.open_table(definition) {
+        Ok(t) => Ok(Some(t)),
+        Err(redb::TableError::TableDoesNotExist(_)) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// Reads from a snapshot; an absent redb table reads as empty.
 pub struct Snapshot(ReadTransaction);
 
@@ -192,11 +204,12 @@ impl Snapshot {
         &self,
         definition: TableDefinition<'static, K, V>,
     ) -> Result<Option<redb::ReadOnlyTable<K, V>>, StorageError> {
-        match self.0.open_table(definition) {
-            Ok(t) => Ok(Some(t)),
-            Err(redb::TableError::TableDoesNotExist(_)) => Ok(None),
-            Err(e) => Err(e.into()),
-        }
+        open_read(&self.0, definition)
+    }
+
+    /// The read transaction, for the other registry tables read alongside the rows.
+    pub fn transaction(&self) -> &ReadTransaction {
+        &self.0
     }
 
     pub fn row(&self, model_id: &str) -> Result<Option<Row>, StorageError> {
@@ -317,6 +330,28 @@ impl Writer<'_, '_> {
     pub fn model_id_of(&self, name: &str, version: &str) -> Result<Option<String>, StorageError> {
         let index = self.0.open(REGISTRY_NAME_VERSION)?;
         get_id(index.read(), &name_version_key(name, version))
+    }
+
+    /// Every row of model `name`, in version order.
+    pub fn rows_of(&self, name: &str) -> Result<Vec<Row>, StorageError> {
+        let from = name_version_key(name, "");
+        let to = prefix_end(&from);
+        let ids = {
+            let index = self.0.open(REGISTRY_NAME_VERSION)?;
+            range_entries(
+                index.read(),
+                std::ops::Bound::Included(from.as_slice()),
+                &to,
+                usize::MAX,
+            )?
+        };
+        let mut out = Vec::with_capacity(ids.len());
+        for (_, id) in ids {
+            if let Some(row) = self.row(&id)? {
+                out.push(row);
+            }
+        }
+        Ok(out)
     }
 
     /// Writes `row` and its index entries, replacing `old` (the same row as stored, if it

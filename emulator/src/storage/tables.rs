@@ -21,6 +21,8 @@
 //! | `registry_status` | status byte ‖ model_name ‖ 0 ‖ version | model_id |
 //! | `registry_tags` | tag ‖ 0 ‖ model_name ‖ 0 ‖ version | model_id |
 //! | `registry_transitions` | model_id ‖ revision (u64 BE) | JSON `Transition`: from, to, who, when |
+//! | `registry_registered_models` | model_name | JSON `RegisteredModel`: description, tags, next MLflow version (`registry::models`) |
+//! | `registry_aliases` | model_name ‖ 0 ‖ alias | the version the alias points to |
 //!
 //! Item, index, stream record and Timestream record tables are named by ids that are never reused, so a
 //! table (or index, or stream) deleted and created again under the same name never sees its predecessor's
@@ -92,3 +94,7 @@ pub const REGISTRY_STATUS: TableDefinition<&[u8], &[u8]> = TableDefinition::new(
 pub const REGISTRY_TAGS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("registry_tags");
 pub const REGISTRY_TRANSITIONS: TableDefinition<&[u8], &[u8]> =
     TableDefinition::new("registry_transitions");
+pub const REGISTRY_REGISTERED_MODELS: TableDefinition<&str, &[u8]> =
+    TableDefinition::new("registry_registered_models");
+pub const REGISTRY_ALIASES: TableDefinition<&[u8], &[u8]> =
+    TableDefinition::new("registry_aliases");

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Smoke test with real clients: the AWS CLI (v1, from PyPI) and boto3 against the emulator
-# binary, in memory, on an ephemeral loopback port.
+# Smoke test with real clients: the AWS CLI (v1, from PyPI), boto3 and the MLflow client
+# (mlflow-skinny) against the emulator binary, in memory, on an ephemeral loopback port.
 #
 #   bash emulator/tests/clients/smoke.sh
 #
-# Installs boto3 and awscli into ${XDG_CACHE_HOME:-$HOME/.cache}/drydock-ci/venv (outside the
+# Installs boto3, awscli and mlflow-skinny into ${XDG_CACHE_HOME:-$HOME/.cache}/drydock-ci/venv (outside the
 # repo) on first use. Builds the emulator with cargo (debug profile; DRYDOCK_SMOKE_PROFILE=release
 # for a release build). Exits non-zero on the first failed check.
 set -euo pipefail
@@ -19,11 +19,11 @@ log() { printf 'smoke: %s\n' "$*" >&2; }
 fail() { log "FAIL: $*"; exit 1; }
 
 # ---- clients ----
-if ! "$venv/bin/python" -c 'import boto3' 2>/dev/null || [ ! -x "$venv/bin/aws" ]; then
-  log "installing boto3 and awscli into $venv"
+if ! "$venv/bin/python" -c 'import boto3, mlflow' 2>/dev/null || [ ! -x "$venv/bin/aws" ]; then
+  log "installing boto3, awscli and mlflow-skinny into $venv"
   mkdir -p "$cache"
   python3 -m venv "$venv"
-  "$venv/bin/pip" install -q --disable-pip-version-check boto3 awscli
+  "$venv/bin/pip" install -q --disable-pip-version-check boto3 awscli mlflow-skinny
 fi
 aws=$venv/bin/aws
 py=$venv/bin/python
@@ -204,6 +204,9 @@ expect "timestream-write create-database names the database" \
 
 # ---- boto3 ----
 DRYDOCK_ENDPOINT=$endpoint "$py" "$here/smoke.py"
+
+# ---- MLflow client, model registry ----
+DRYDOCK_ENDPOINT=$endpoint "$py" "$here/mlflow_registry.py"
 
 # ---- cleanup through the API ----
 ddb delete-table --table-name ml-features >/dev/null

@@ -1,8 +1,10 @@
 //! The model registry over plain HTTP, split by concern.
 //!
 //! - `native`: the `/registry/v1` API: rows, errors, ETags, the lifecycle, durability.
+//! - `mlflow`: the MLflow registry API: its errors, and its mapping onto the rows.
 //! - `search`: search filters, the indexes behind them, pagination, the read cache.
 
+mod mlflow;
 mod native;
 mod search;
 
