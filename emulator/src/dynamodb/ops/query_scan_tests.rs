@@ -1023,3 +1023,83 @@ async fn query_reports_unused_placeholders_before_key_schema_problems() {
         "Invalid operator used in KeyConditionExpression: OR"
     );
 }
+
+/// The message a request, written as JSON text (so its maps keep their order), fails with.
+fn legacy_error(db: &DynamoDb, operation: &str, request: &str) -> String {
+    let bytes = request.as_bytes();
+    let result = match operation {
+        "Query" => query(db, REGION, json::decode_deferred(bytes).expect("decodable")).map(|_| ()),
+        _ => scan(db, REGION, json::decode_deferred(bytes).expect("decodable")).map(|_| ()),
+    };
+    result.expect_err("a refusal").message
+}
+
+#[tokio::test]
+async fn legacy_checks_follow_dynamodb_locals_order() {
+    let db = service();
+    events(&db).await;
+    let invalid = "One or more parameter values were invalid: ";
+    let pk = r#""pk":{"ComparisonOperator":"EQ","AttributeValueList":[{"S":"a"}]}"#;
+    let cases = [
+        // KeyConditions, whole, before QueryFilter.
+        (
+            "Query",
+            r#"{"TableName":"events","KeyConditions":{"sk":{"ComparisonOperator":"BETWEEN","AttributeValueList":[{"N":"5"},{"N":"1"}]},"pk":{"ComparisonOperator":"EQ","AttributeValueList":[{"S":"a"}]}},"QueryFilter":{"v":{"ComparisonOperator":"EQ"}}}"#.to_owned(),
+            "The BETWEEN condition was provided a range where the lower bound is greater than \
+             the upper bound".to_owned(),
+        ),
+        (
+            "Query",
+            r#"{"TableName":"events","KeyConditions":{"sk":{"ComparisonOperator":"EQ","AttributeValueList":[{"N":"1"}]}},"QueryFilter":{"v":{"ComparisonOperator":"EQ"}}}"#.to_owned(),
+            "Query condition missed key schema element".to_owned(),
+        ),
+        // The filter's conditions, in request order, before the ConditionalOperator's use.
+        (
+            "Query",
+            format!(r#"{{"TableName":"events","KeyConditions":{{{pk}}},"QueryFilter":{{"v":{{"ComparisonOperator":"GT","AttributeValueList":[{{"SS":["x"]}}]}},"kind":{{"ComparisonOperator":"EQ"}}}},"ConditionalOperator":"OR"}}"#),
+            format!("{invalid}ComparisonOperator GT is not valid for SS AttributeValue type"),
+        ),
+        (
+            "Scan",
+            r#"{"TableName":"events","ScanFilter":{"kind":{"ComparisonOperator":"EQ"},"v":{"ComparisonOperator":"FOO"}},"ConditionalOperator":"OR"}"#.to_owned(),
+            format!("{invalid}Invalid number of argument(s) for the EQ ComparisonOperator"),
+        ),
+        (
+            "Scan",
+            r#"{"TableName":"events","ScanFilter":{"v":{"ComparisonOperator":"FOO"},"kind":{"ComparisonOperator":"EQ"}}}"#.to_owned(),
+            "Comparison type does not exist in DynamoDB".to_owned(),
+        ),
+        // Then a filter on a key, then Select, and last duplicate names.
+        (
+            "Query",
+            format!(r#"{{"TableName":"events","KeyConditions":{{{pk}}},"QueryFilter":{{"v":{{"ComparisonOperator":"NULL"}}}},"ConditionalOperator":"OR","AttributesToGet":["v","v"]}}"#),
+            "ConditionalOperator can only be used when Filter or Expected has two or more \
+             elements".to_owned(),
+        ),
+        (
+            "Query",
+            format!(r#"{{"TableName":"events","KeyConditions":{{{pk}}},"QueryFilter":{{"sk":{{"ComparisonOperator":"NULL"}}}},"AttributesToGet":["v","v"]}}"#),
+            "QueryFilter can only contain non-primary key attributes: Primary key attribute: sk"
+                .to_owned(),
+        ),
+        (
+            "Scan",
+            r#"{"TableName":"events","AttributesToGet":["v","v"],"Select":"COUNT"}"#.to_owned(),
+            "Cannot specify the AttributesToGet when choosing to get only the Count".to_owned(),
+        ),
+        (
+            "Scan",
+            r#"{"TableName":"events","AttributesToGet":["v","v"]}"#.to_owned(),
+            "Cannot have two attributes with the same name".to_owned(),
+        ),
+        // KeyConditions present but empty is not a missing key condition.
+        (
+            "Query",
+            r#"{"TableName":"events","KeyConditions":{}}"#.to_owned(),
+            "Conditions must be at least length 1".to_owned(),
+        ),
+    ];
+    for (operation, request, message) in cases {
+        assert_eq!(legacy_error(&db, operation, &request), message, "{request}");
+    }
+}

@@ -5,8 +5,9 @@
 //! Local (`DRYDOCK_IT_ENDPOINT`).
 
 use aws_sdk_dynamodb::types::{
-    AttributeAction, AttributeValue, AttributeValueUpdate, ComparisonOperator, Condition,
-    ConditionalOperator, ExpectedAttributeValue, KeysAndAttributes, ScalarAttributeType, Select,
+    AttributeAction, AttributeValue, AttributeValueUpdate, BillingMode, ComparisonOperator,
+    Condition, ConditionalOperator, ExpectedAttributeValue, GlobalSecondaryIndex, KeyType,
+    KeysAndAttributes, Projection, ProjectionType, ScalarAttributeType, Select,
 };
 
 use crate::util::*;
@@ -1032,5 +1033,123 @@ async fn expected_is_validated_as_the_service_does() {
         "Can not use both expression and non-expression parameters in the same request: \
          Non-expression parameters: {AttributeUpdates} Expression parameters: \
          {UpdateExpression}",
+    );
+}
+
+#[tokio::test]
+async fn legacy_reads_of_an_index_follow_its_keys_and_projection() {
+    let h = Harness::start().await;
+    let t = h.table("tracks");
+    h.client
+        .create_table()
+        .table_name(&t)
+        .billing_mode(BillingMode::PayPerRequest)
+        .attribute_definitions(attr_def("pk", ScalarAttributeType::S))
+        .attribute_definitions(attr_def("g", ScalarAttributeType::S))
+        .attribute_definitions(attr_def("r", ScalarAttributeType::N))
+        .key_schema(key_elem("pk", KeyType::Hash))
+        .global_secondary_indexes(
+            GlobalSecondaryIndex::builder()
+                .index_name("byG")
+                .key_schema(key_elem("g", KeyType::Hash))
+                .key_schema(key_elem("r", KeyType::Range))
+                .projection(
+                    Projection::builder()
+                        .projection_type(ProjectionType::KeysOnly)
+                        .build(),
+                )
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    for i in 1..=3 {
+        h.client
+            .put_item()
+            .table_name(&t)
+            .set_item(Some(item(&[
+                ("pk", s(&format!("p{i}"))),
+                ("g", s("G")),
+                ("r", n(&i.to_string())),
+                ("x", n(&i.to_string())),
+            ])))
+            .send()
+            .await
+            .unwrap();
+    }
+    let query = || {
+        h.client
+            .query()
+            .table_name(&t)
+            .index_name("byG")
+            .key_conditions("g", cond("EQ", &[s("G")]))
+    };
+    let out = query()
+        .key_conditions("r", cond("GE", &[n("2")]))
+        .send()
+        .await
+        .unwrap();
+    let mut found: Vec<Item> = out.items().to_vec();
+    found.sort_by_key(|it| it["pk"].as_s().unwrap().clone());
+    assert_eq!(
+        found,
+        [
+            item(&[("pk", s("p2")), ("g", s("G")), ("r", n("2"))]),
+            item(&[("pk", s("p3")), ("g", s("G")), ("r", n("3"))]),
+        ]
+    );
+    // The table's key is an ordinary attribute of the index.
+    let out = query()
+        .query_filter("pk", cond("NOT_NULL", &[]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.count(), 3);
+    assert_error(
+        query()
+            .query_filter("r", cond("NOT_NULL", &[]))
+            .send()
+            .await,
+        "ValidationException",
+        "QueryFilter can only contain non-primary key attributes: Primary key attribute: r",
+    );
+    assert_error(
+        query().attributes_to_get("x").send().await,
+        "ValidationException",
+        "One or more parameter values were invalid: Global secondary index byG does not \
+         project [x]",
+    );
+    assert_error(
+        query()
+            .query_filter("x", cond("NOT_NULL", &[]))
+            .send()
+            .await,
+        "ValidationException",
+        "One or more parameter values were invalid: Secondary index byG does not project one \
+         or more filter attributes: [x]",
+    );
+    assert_error(
+        h.client
+            .query()
+            .table_name(&t)
+            .index_name("byG")
+            .key_conditions("pk", cond("EQ", &[s("p1")]))
+            .send()
+            .await,
+        "ValidationException",
+        "Query condition missed key schema element",
+    );
+    assert_error(
+        h.client
+            .scan()
+            .table_name(&t)
+            .index_name("byG")
+            .attributes_to_get("r")
+            .select(Select::AllProjectedAttributes)
+            .send()
+            .await,
+        "ValidationException",
+        "Cannot specify the AttributesToGet when choosing to get ALL_PROJECTED_ATTRIBUTES",
     );
 }
