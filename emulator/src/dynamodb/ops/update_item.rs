@@ -131,7 +131,13 @@ pub async fn update_item(
                 };
                 let new_size = item::check_updated_item_size(&new)?;
                 let stored = item::encode_stored(&new, new_size);
-                table.check(&new, Origin::UpdateExpression)?;
+                let origin = match &update {
+                    // The service words an empty index key set through AttributeUpdates as
+                    // for an item given whole.
+                    Some(Update::Legacy(_)) => Origin::Item,
+                    _ => Origin::UpdateExpression,
+                };
+                table.check(&new, origin)?;
                 table.put(&stored_key, &new, &stored, false)?;
                 let attributes = match (return_values, &updated) {
                     (ReturnValues::None, _) => None,

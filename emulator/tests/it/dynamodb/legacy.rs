@@ -1153,3 +1153,62 @@ async fn legacy_reads_of_an_index_follow_its_keys_and_projection() {
         "Cannot specify the AttributesToGet when choosing to get ALL_PROJECTED_ATTRIBUTES",
     );
 }
+
+#[tokio::test]
+async fn attribute_updates_of_index_keys_are_checked_as_whole_items() {
+    let h = Harness::start().await;
+    let t = h.table("keyed");
+    h.client
+        .create_table()
+        .table_name(&t)
+        .billing_mode(BillingMode::PayPerRequest)
+        .attribute_definitions(attr_def("pk", ScalarAttributeType::S))
+        .attribute_definitions(attr_def("g", ScalarAttributeType::S))
+        .key_schema(key_elem("pk", KeyType::Hash))
+        .global_secondary_indexes(
+            GlobalSecondaryIndex::builder()
+                .index_name("byG")
+                .key_schema(key_elem("g", KeyType::Hash))
+                .projection(
+                    Projection::builder()
+                        .projection_type(ProjectionType::KeysOnly)
+                        .build(),
+                )
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let set_g = |value: AttributeValue| {
+        h.client
+            .update_item()
+            .table_name(&t)
+            .key("pk", s("p1"))
+            .attribute_updates("g", update(Some("PUT"), Some(value)))
+            .send()
+    };
+    assert_error_starts(
+        set_g(n("1")).await,
+        "ValidationException",
+        "One or more parameter values were invalid: Type mismatch for Index Key",
+    );
+    assert_error(
+        set_g(s("")).await,
+        "ValidationException",
+        "One or more parameter values are not valid. A value specified for a secondary index \
+         key is not supported. The AttributeValue for a key attribute cannot contain an empty \
+         string value. IndexName: byG, IndexKey: g",
+    );
+    set_g(s("G")).await.unwrap();
+    let out = h
+        .client
+        .query()
+        .table_name(&t)
+        .index_name("byG")
+        .key_conditions("g", cond("EQ", &[s("G")]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.items(), [item(&[("pk", s("p1")), ("g", s("G"))])]);
+}
