@@ -359,6 +359,7 @@ async fn merge(args: MergeArgs) -> Result<i32> {
             }
         },
         measured_from: std::time::SystemTime::now(),
+        process_cpu: None,
     };
     let table = TargetTable::load(&args.targets)?;
     let target = format!("{} ({} shards merged)", first.target, summaries.len());

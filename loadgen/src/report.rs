@@ -116,6 +116,12 @@ pub struct Summary {
     pub operations: Vec<OperationSummary>,
     pub verdicts: Vec<Verdict>,
     pub exit_code: i32,
+    /// The loadgen process's CPU in the measured window, in cores and per operation (with
+    /// the embedded target, the emulator's share included).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub process_cpu_cores: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub process_cpu_per_operation_us: Option<f64>,
     /// What the consumed capacity would cost per month (filled by `cost::monthly_costs`).
     #[serde(default)]
     pub monthly_costs: Vec<MonthlyCost>,
@@ -276,6 +282,11 @@ pub fn judge(
         operations,
         verdicts,
         exit_code,
+        process_cpu_cores: result.process_cpu.map(|cpu| cpu.as_secs_f64() / measured_s),
+        process_cpu_per_operation_us: result
+            .process_cpu
+            .filter(|_| done > 0)
+            .map(|cpu| cpu.as_secs_f64() * 1e6 / done as f64),
         monthly_costs: Vec::new(),
     })
 }
@@ -362,6 +373,19 @@ pub fn render(summary: &Summary) -> String {
             out += &format!("    first error: {e}\n");
         }
     }
+    if let (Some(cores), Some(per_op)) = (
+        summary.process_cpu_cores,
+        summary.process_cpu_per_operation_us,
+    ) {
+        out += &format!(
+            "\nloadgen process CPU: {cores:.2} cores, {per_op:.0} µs per operation{}\n",
+            if summary.target.starts_with("embedded") {
+                " (the embedded emulator's included)"
+            } else {
+                ""
+            }
+        );
+    }
     out += &capacity_lines(summary);
     out += "\n";
     for v in &summary.verdicts {
@@ -429,6 +453,7 @@ mod tests {
             intended: total,
             mode,
             measured_from: std::time::SystemTime::UNIX_EPOCH,
+            process_cpu: Some(Duration::from_secs(1)),
         }
     }
 

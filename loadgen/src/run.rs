@@ -39,12 +39,20 @@ pub struct RunResult {
     pub mode: Mode,
     /// The wall-clock time the measured window began (after the warm-up).
     pub measured_from: std::time::SystemTime,
+    /// The CPU time the loadgen process used in the measured window (with the embedded
+    /// target, the emulator's share included).
+    pub process_cpu: Option<Duration>,
 }
 
 pub async fn run(workload: Workload, scenario: &Scenario, mode: Mode) -> RunResult {
     let recorder = Arc::new(Mutex::new(Recorder::default()));
     let total = scenario.warmup + scenario.duration;
     let measured_from = std::time::SystemTime::now() + scenario.warmup;
+    let warmup = scenario.warmup;
+    let cpu_at_measured_start = tokio::spawn(async move {
+        tokio::time::sleep(warmup).await;
+        process_cpu()
+    });
     let (intended, measured) = match mode {
         Mode::Open {
             max_lag,
@@ -70,13 +78,30 @@ pub async fn run(workload: Workload, scenario: &Scenario, mode: Mode) -> RunResu
                 .unwrap_or_else(std::sync::PoisonError::into_inner)
         })
         .unwrap_or_else(|shared| shared.lock().expect("no task holds it").clone());
+    let process_cpu = match (cpu_at_measured_start.await.ok().flatten(), process_cpu()) {
+        (Some(start), Some(end)) => Some(end.saturating_sub(start)),
+        _ => None,
+    };
     RunResult {
         recorder,
         measured,
         intended,
         mode,
         measured_from,
+        process_cpu,
     }
+}
+
+/// The CPU time (user and system) this process has used so far, from `/proc/self/stat`
+/// (Linux; `None` elsewhere). Its fields 14 and 15 count clock ticks of USER_HZ, which the
+/// kernel fixes at 100 per second for `/proc`.
+pub fn process_cpu() -> Option<Duration> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // The command name (field 2) may hold spaces; the fields after it follow its ')'.
+    let after_name = &stat[stat.rfind(')')? + 1..];
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    Some(Duration::from_millis(ticks * 10))
 }
 
 /// The open loop. The pacer is an OS thread of its own, sleeping with the operating
@@ -264,4 +289,21 @@ fn lock(recorder: &Mutex<Recorder>) -> std::sync::MutexGuard<'_, Recorder> {
     recorder
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn process_cpu_grows_with_work() {
+        let before = process_cpu().expect("/proc/self/stat is readable on Linux");
+        // A fixed amount of work, not of wall time: on a loaded machine it simply takes longer.
+        let mut x = 0u64;
+        for _ in 0..100_000_000u64 {
+            x = std::hint::black_box(x.wrapping_mul(31).wrapping_add(7));
+        }
+        let used = process_cpu().unwrap() - before;
+        assert!(used >= Duration::from_millis(30), "{used:?}");
+    }
 }
