@@ -1036,34 +1036,42 @@ async fn expected_is_validated_as_the_service_does() {
     );
 }
 
-#[tokio::test]
-async fn legacy_reads_of_an_index_follow_its_keys_and_projection() {
-    let h = Harness::start().await;
-    let t = h.table("tracks");
-    h.client
+/// A table keyed by `pk` (S) with a KEYS_ONLY global index `byG` on `g` (S) and, with
+/// `sorted`, `r` (N).
+async fn indexed(h: &Harness, name: &str, sorted: bool) -> String {
+    let t = h.table(name);
+    let mut index = GlobalSecondaryIndex::builder()
+        .index_name("byG")
+        .key_schema(key_elem("g", KeyType::Hash))
+        .projection(
+            Projection::builder()
+                .projection_type(ProjectionType::KeysOnly)
+                .build(),
+        );
+    let mut create = h
+        .client
         .create_table()
         .table_name(&t)
         .billing_mode(BillingMode::PayPerRequest)
         .attribute_definitions(attr_def("pk", ScalarAttributeType::S))
         .attribute_definitions(attr_def("g", ScalarAttributeType::S))
-        .attribute_definitions(attr_def("r", ScalarAttributeType::N))
-        .key_schema(key_elem("pk", KeyType::Hash))
-        .global_secondary_indexes(
-            GlobalSecondaryIndex::builder()
-                .index_name("byG")
-                .key_schema(key_elem("g", KeyType::Hash))
-                .key_schema(key_elem("r", KeyType::Range))
-                .projection(
-                    Projection::builder()
-                        .projection_type(ProjectionType::KeysOnly)
-                        .build(),
-                )
-                .build()
-                .unwrap(),
-        )
+        .key_schema(key_elem("pk", KeyType::Hash));
+    if sorted {
+        index = index.key_schema(key_elem("r", KeyType::Range));
+        create = create.attribute_definitions(attr_def("r", ScalarAttributeType::N));
+    }
+    create
+        .global_secondary_indexes(index.build().unwrap())
         .send()
         .await
         .unwrap();
+    t
+}
+
+#[tokio::test]
+async fn legacy_reads_of_an_index_follow_its_keys_and_projection() {
+    let h = Harness::start().await;
+    let t = indexed(&h, "tracks", true).await;
     for i in 1..=3 {
         h.client
             .put_item()
@@ -1157,29 +1165,7 @@ async fn legacy_reads_of_an_index_follow_its_keys_and_projection() {
 #[tokio::test]
 async fn attribute_updates_of_index_keys_are_checked_as_whole_items() {
     let h = Harness::start().await;
-    let t = h.table("keyed");
-    h.client
-        .create_table()
-        .table_name(&t)
-        .billing_mode(BillingMode::PayPerRequest)
-        .attribute_definitions(attr_def("pk", ScalarAttributeType::S))
-        .attribute_definitions(attr_def("g", ScalarAttributeType::S))
-        .key_schema(key_elem("pk", KeyType::Hash))
-        .global_secondary_indexes(
-            GlobalSecondaryIndex::builder()
-                .index_name("byG")
-                .key_schema(key_elem("g", KeyType::Hash))
-                .projection(
-                    Projection::builder()
-                        .projection_type(ProjectionType::KeysOnly)
-                        .build(),
-                )
-                .build()
-                .unwrap(),
-        )
-        .send()
-        .await
-        .unwrap();
+    let t = indexed(&h, "keyed", false).await;
     let set_g = |value: AttributeValue| {
         h.client
             .update_item()
