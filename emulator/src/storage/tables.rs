@@ -13,7 +13,7 @@
 //! | `dynamodb_transaction_tokens` | `region/ClientRequestToken` | JSON record of the TransactWriteItems the token is bound to and its answer, with its expiry (`dynamodb::transaction::tokens`) |
 //! | `timestream_databases` | `region/database` | JSON `DatabaseRecord` (`timestream::catalog`) |
 //! | `timestream_tables` | `region/database/table` | JSON `TableRecord` (`timestream::catalog`) |
-//! | `timestream_records_<id>` | `timestream::records` key: measure name ‖ series (dimensions by name) ‖ time | version ‖ measure value(s) (`timestream::records`) |
+//! | `timestream_records_<id>` | `timestream::records` key: measure name ‖ time ‖ series (dimensions by name) | version ‖ measure value(s) (`timestream::records`) |
 //! | `timestream_schema` | table id (u64 BE) ‖ kind ‖ name (`timestream::records`) | measure type, for measure names and multi-measure attributes; empty for dimension names |
 //! | `dynamodb_transaction_token_expiry` | expiry in ms since the epoch (u64 BE) ‖ `region/ClientRequestToken` | empty: the tokens in expiry order, so expired ones are swept by a range scan |
 //! | `registry_rows` | model_id | JSON `Row`: the seed's `model_registry` columns and a revision (`registry::rows`) |

@@ -8,7 +8,7 @@
 //! in the past. Queries never see such a record once the sweep has passed.
 //!
 //! Each round walks every table: it reads up to [`DELETE_BATCH`] expired records from a read
-//! snapshot (a time-bounded scan, series by series), removes them in one write closure, and
+//! snapshot (a time-bounded scan, measure by measure), removes them in one write closure, and
 //! repeats, at most [`ROUND_BUDGET`] records per table per round, so that the sweeper's
 //! writes queue with everyone else's and never hold the writer for long. The closure checks
 //! again that the table is the one scanned and takes its retention as it is then (an
@@ -184,7 +184,7 @@ mod tests {
     }
 
     /// A table keeping records 2 hours in memory and 1 day on magnetic storage, holding
-    /// `count` records of one series, one a minute back from now.
+    /// `count` records over 7 series, one a minute back from now.
     async fn table_with_records(ts: &Timestream, count: i64) -> TableRecord {
         create_database(ts, REGION, input(json!({"DatabaseName": "dbs"})))
             .await

@@ -1,14 +1,20 @@
 //! The stored form of a record.
 //!
-//! Key: `measure ‖ series ‖ time`, ordered so that one measure, one series of a measure and
-//! a time range of one series are each one contiguous key range.
+//! Key: `measure ‖ time ‖ series`, ordered so that one measure, and a time range of one
+//! measure, are each one contiguous key range, and records of a measure arriving in time
+//! order append at the end of its range.
 //! - measure: the measure name's UTF-8 bytes with each `0x00` escaped as `0x00 0xFF`, then
 //!   the terminator `0x00 0x00`;
+//! - time: nanoseconds since the epoch as a big-endian `u64` with the sign bit flipped, so
+//!   byte order is numeric order (8 bytes);
 //! - series: per dimension, in name order, `0x01 ‖ name ‖ 0x00 0x00 ‖ value ‖ 0x00 0x00`
 //!   (names and values escaped as above), then `0x00`. The encoding is prefix-free: where
-//!   one series ends (`0x00`) another continues with a dimension (`0x01`);
-//! - time: nanoseconds since the epoch as a big-endian `u64` with the sign bit flipped, so
-//!   byte order is numeric order (8 bytes, always last).
+//!   one series ends (`0x00`) another continues with a dimension (`0x01`).
+//!
+//! Time before series, measured: with a series-major key (`measure ‖ series ‖ time`) every
+//! record of a batch lands on the last page of its own series, so a commit copies and
+//! checksums about one 4 KB page per record (8.9 µs of the writer thread per record in the
+//! ingest benchmark); time-major, records of one instant share pages (3.1 µs).
 //!
 //! Value: the version (`i64`, little-endian) ‖ the measure type's tag (`MeasureType::tag`)
 //! ‖ the measure: `f64` or `i64` little-endian (DOUBLE, BIGINT, TIMESTAMP), one byte
@@ -43,27 +49,6 @@ pub(super) fn measure_prefix(measure_name: &str) -> Vec<u8> {
     out
 }
 
-/// The key prefix of one series of a measure: every record of the measure with exactly
-/// these dimensions (sorted by name). Time follows it as 8 bytes.
-pub fn series_key(measure_name: &str, dimensions: &[(String, String)]) -> Vec<u8> {
-    let size: usize = dimensions.iter().map(|(n, v)| n.len() + v.len() + 5).sum();
-    let mut out = Vec::with_capacity(measure_name.len() + size + 3 + TIME_LEN);
-    push_escaped(&mut out, measure_name);
-    for (name, value) in dimensions {
-        out.push(DIMENSION);
-        push_escaped(&mut out, name);
-        push_escaped(&mut out, value);
-    }
-    out.push(SERIES_END);
-    out
-}
-
-/// The time of a stored key (its last 8 bytes); `None` for a key too short to be one.
-pub fn key_time(key: &[u8]) -> Option<i64> {
-    let bytes = key.get(key.len().checked_sub(TIME_LEN)?..)?;
-    Some(decode_time(bytes.try_into().expect("8 bytes")))
-}
-
 pub(super) fn encode_time(time: i64) -> [u8; TIME_LEN] {
     ((time as u64) ^ (1 << 63)).to_be_bytes()
 }
@@ -72,11 +57,55 @@ fn decode_time(bytes: [u8; TIME_LEN]) -> i64 {
     (u64::from_be_bytes(bytes) ^ (1 << 63)) as i64
 }
 
-/// The key of a record: its series key followed by its time.
+/// The key of a record: its measure's prefix, its time, its series.
 pub fn record_key(record: &StoredRecord) -> Vec<u8> {
-    let mut key = series_key(&record.measure_name, &record.dimensions);
+    let size: usize = record
+        .dimensions
+        .iter()
+        .map(|(n, v)| n.len() + v.len() + 5)
+        .sum();
+    let mut key = Vec::with_capacity(record.measure_name.len() + 3 + TIME_LEN + size);
+    push_escaped(&mut key, &record.measure_name);
     key.extend_from_slice(&encode_time(record.time));
+    for (name, value) in &record.dimensions {
+        key.push(DIMENSION);
+        push_escaped(&mut key, name);
+        push_escaped(&mut key, value);
+    }
+    key.push(SERIES_END);
     key
+}
+
+/// The key prefix of a measure's records at `time`: a measure prefix, then the time.
+pub(super) fn time_prefix(measure_prefix: &[u8], time: [u8; TIME_LEN]) -> Vec<u8> {
+    let mut key = Vec::with_capacity(measure_prefix.len() + TIME_LEN);
+    key.extend_from_slice(measure_prefix);
+    key.extend_from_slice(&time);
+    key
+}
+
+/// The length of the measure prefix a stored key starts with (up to and including its
+/// terminator); `None` for a key without one.
+pub(super) fn measure_prefix_len(key: &[u8]) -> Option<usize> {
+    let mut i = 0;
+    while i + 1 < key.len() {
+        if key[i] == 0 {
+            if key[i + 1] == 0 {
+                return Some(i + 2);
+            }
+            i += 2;
+        } else {
+            i += 1;
+        }
+    }
+    None
+}
+
+/// The time of a stored key; `None` for a key too short to be one.
+pub fn key_time(key: &[u8]) -> Option<i64> {
+    let start = measure_prefix_len(key)?;
+    let bytes = key.get(start..start + TIME_LEN)?;
+    Some(decode_time(bytes.try_into().expect("8 bytes")))
 }
 
 pub(super) fn encode_value(record: &StoredRecord) -> Vec<u8> {
@@ -215,6 +244,7 @@ pub(super) fn decode_value(value: &[u8]) -> Result<(i64, MeasureValue), StorageE
 pub fn decode_record(key: &[u8], value: &[u8]) -> Result<StoredRecord, StorageError> {
     let mut k = Reader(key);
     let measure_name = k.escaped()?;
+    let time = decode_time(k.array()?);
     let mut dimensions = Vec::new();
     loop {
         match k.byte()? {
@@ -223,7 +253,6 @@ pub fn decode_record(key: &[u8], value: &[u8]) -> Result<StoredRecord, StorageEr
             _ => return Err(corrupt("key has a bad series")),
         }
     }
-    let time = decode_time(k.array()?);
     if !k.0.is_empty() {
         return Err(corrupt("key is too long"));
     }
@@ -264,10 +293,10 @@ mod tests {
         };
         let key = record_key(&r);
         let mut expected = b"cpu\0\0".to_vec();
+        expected.extend([0x7F, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF]);
         expected.extend([0x01]);
         expected.extend(b"host\0\0a\0\xFFb\0\0");
         expected.extend([0x00]);
-        expected.extend([0x7F, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF]);
         assert_eq!(key, expected);
         let value = encode_value(&r);
         let mut expected = 7i64.to_le_bytes().to_vec();
@@ -277,6 +306,7 @@ mod tests {
         assert_eq!(decode_record(&key, &value).expect("decodes"), r);
         assert_eq!(key_time(&key), Some(-1));
         assert_eq!(key_time(&key[..7]), None);
+        assert_eq!(measure_prefix_len(b"a\0\xFF\0\0rest"), Some(5));
     }
 
     #[test]
@@ -364,10 +394,10 @@ mod tests {
             prop_assert_eq!(a.cmp(&b), encode_time(a).cmp(&encode_time(b)));
         }
 
-        /// Keys group by measure, then by series, then order by time; and a series key is a
-        /// prefix of exactly its own records' keys.
+        /// Keys group by measure, then order by time, then by series; the measure prefix is
+        /// a prefix of exactly its own records' keys, and the time is read back from a key.
         #[test]
-        fn keys_group_by_measure_then_series_then_time(
+        fn keys_group_by_measure_then_time_then_series(
             (m1, d1, t1) in (any_name(), any_dimensions(), any::<i64>()),
             (m2, d2, t2) in (any_name(), any_dimensions(), any::<i64>()),
         ) {
@@ -376,16 +406,13 @@ mod tests {
             let (p1, p2) = (measure_prefix(&m1), measure_prefix(&m2));
             prop_assert_eq!(k2.starts_with(&p1), m1 == m2);
             prop_assert_eq!(k1.starts_with(&p2), m1 == m2);
-            let (s1, s2) = (series_key(&m1, &d1), series_key(&m2, &d2));
-            let same_series = m1 == m2 && d1 == d2;
-            prop_assert_eq!(k2.starts_with(&s1), same_series);
-            prop_assert_eq!(k1.starts_with(&s2), same_series);
-            if same_series {
+            prop_assert_eq!(key_time(&k1), Some(t1));
+            if m1 != m2 {
+                prop_assert_eq!(k1.cmp(&k2), p1.cmp(&p2));
+            } else if t1 != t2 {
                 prop_assert_eq!(k1.cmp(&k2), t1.cmp(&t2));
             } else {
-                // Records of different series never interleave: the order of any two keys is
-                // the order of their series keys.
-                prop_assert_eq!(k1.cmp(&k2), s1.cmp(&s2));
+                prop_assert_eq!(k1 == k2, d1 == d2);
             }
         }
     }

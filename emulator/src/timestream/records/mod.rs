@@ -1,8 +1,8 @@
 //! Timestream records as stored: one redb table per Timestream table
-//! (`timestream_records_<id>`), keyed so that a measure, a series of it, or a time range of
-//! a series is one contiguous key range.
+//! (`timestream_records_<id>`), keyed so that a measure, or a time range of a measure, is
+//! one contiguous key range.
 //!
-//! - `encoding`: the key (measure name ‖ series ‖ time) and value (version ‖ measure)
+//! - `encoding`: the key (measure name ‖ time ‖ series) and value (version ‖ measure)
 //!   encodings, and their decoding.
 //! - `scan`: the read API. [`scan`] walks a table's records for an optional measure name
 //!   and a time range from a redb read transaction, yielding decoded [`StoredRecord`]s.
@@ -22,7 +22,7 @@ mod scan;
 mod schema;
 mod writer;
 
-pub use encoding::{decode_record, key_time, record_key, series_key};
+pub use encoding::{decode_record, key_time, record_key};
 pub use observer::{Observers, RecordObserver};
 pub use scan::{Scan, scan};
 pub use schema::{TableSchema, schema};

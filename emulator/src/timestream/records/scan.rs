@@ -1,18 +1,19 @@
 //! The read API: a table's records for an optional measure name and a time range.
 //!
-//! Keys are `measure ‖ series ‖ time` (see `encoding`), so records come back grouped by
-//! measure name (in the byte order of its escaped form), then by series, each series in
-//! time order. Without a time bound the scan is one range over the measure (or the table);
-//! with one it skips from series to series: for each series it reads only the keys between
-//! `series ‖ start` and `series ‖ end`, then seeks past the series' last possible key. The
-//! cost is then two range seeks per series plus the records in range.
+//! Keys are `measure ‖ time ‖ series` (see `encoding`), so records come back grouped by
+//! measure name (in the byte order of its escaped form), each measure's records in time
+//! order, and records of one instant in the byte order of their series. A measure's time
+//! range is one range of keys; without a measure the scan seeks from measure to measure,
+//! reading each one's time range (two range seeks per measure name).
 
 use std::ops::{Bound, RangeBounds};
 
 use redb::{ReadOnlyTable, ReadTransaction};
 
 use super::StoredRecord;
-use super::encoding::{TIME_LEN, decode_record, encode_time, measure_prefix};
+use super::encoding::{
+    TIME_LEN, decode_record, encode_time, measure_prefix, measure_prefix_len, time_prefix,
+};
 use crate::storage::StorageError;
 use crate::storage::tables;
 
@@ -22,7 +23,7 @@ type Entries = redb::Range<'static, &'static [u8], &'static [u8]>;
 /// Iterator over decoded records; see [`scan`].
 pub struct Scan {
     table: Option<Records>,
-    /// Where the next series starts, at or after.
+    /// Where the next measure starts, at or after.
     cursor: Bound<Vec<u8>>,
     /// The end of the key space scanned (the measure's, or the table's).
     end: Bound<Vec<u8>>,
@@ -61,15 +62,11 @@ pub fn scan(
     let (cursor, end) = match measure_name {
         Some(measure) => {
             let start = measure_prefix(measure);
-            // The prefix ends with the terminator 0x00 0x00: ending it 0x00 0x01 instead
-            // bounds exactly the keys that start with it.
-            let mut end = start.clone();
-            *end.last_mut().expect("a terminated prefix") = 0x01;
+            let end = measure_end(&start);
             (Bound::Included(start), Bound::Excluded(end))
         }
         None => (Bound::Unbounded, Bound::Unbounded),
     };
-    let times = inclusive_times(&time);
     let mut scan = Scan {
         table,
         cursor,
@@ -77,7 +74,7 @@ pub fn scan(
         times: None,
         current: None,
     };
-    match times {
+    match inclusive_times(&time) {
         Some((i64::MIN, i64::MAX)) => {
             scan.current = scan.entries(scan.cursor.clone(), scan.end.clone())?;
         }
@@ -85,6 +82,14 @@ pub fn scan(
         None => scan.table = None,
     }
     Ok(scan)
+}
+
+/// The end of a measure's keys: its prefix ends with the terminator 0x00 0x00; ending it
+/// 0x00 0x01 instead bounds exactly the keys that start with it.
+fn measure_end(prefix: &[u8]) -> Vec<u8> {
+    let mut end = prefix.to_vec();
+    *end.last_mut().expect("a terminated prefix") = 0x01;
+    end
 }
 
 /// The range as inclusive bounds; `None` when it is empty.
@@ -122,8 +127,8 @@ impl Scan {
         }
     }
 
-    /// Positions `current` on the next series' time range; false when no series is left.
-    fn next_series(&mut self) -> Result<bool, StorageError> {
+    /// Positions `current` on the next measure's time range; false when no measure is left.
+    fn next_measure(&mut self) -> Result<bool, StorageError> {
         let (Some(table), Some((lo, hi))) = (&self.table, self.times) else {
             return Ok(false);
         };
@@ -134,15 +139,21 @@ impl Scan {
             return Ok(false);
         };
         let key = first?.0.value().to_vec();
-        let series = &key[..key.len().saturating_sub(TIME_LEN)];
-        let with_time = |time: [u8; TIME_LEN]| {
-            let mut k = series.to_vec();
-            k.extend_from_slice(&time);
-            k
+        let prefix_len = measure_prefix_len(&key).ok_or_else(|| {
+            StorageError::from(redb::StorageError::Corrupted(
+                "timestream record key without a measure".to_owned(),
+            ))
+        })?;
+        let prefix = &key[..prefix_len];
+        // Up to and including `hi`: every key of that instant starts with `prefix ‖ hi`
+        // and is longer, so the bound is the first key after them all.
+        let to = match hi {
+            [0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF] => measure_end(prefix),
+            _ => time_prefix(prefix, encode_time(decode_next(hi))),
         };
-        let (from, to) = (with_time(lo), with_time(hi));
-        self.cursor = Bound::Excluded(with_time([0xFF; TIME_LEN]));
-        self.current = self.entries(Bound::Included(from), Bound::Included(to))?;
+        let from = time_prefix(prefix, lo);
+        self.cursor = Bound::Included(measure_end(prefix));
+        self.current = self.entries(Bound::Included(from), Bound::Excluded(to))?;
         Ok(true)
     }
 
@@ -155,12 +166,17 @@ impl Scan {
                 }
                 self.current = None;
             }
-            if !self.next_series()? {
+            if !self.next_measure()? {
                 self.table = None;
                 return Ok(None);
             }
         }
     }
+}
+
+/// The time after an encoded time (which is not the largest).
+fn decode_next(encoded: [u8; TIME_LEN]) -> i64 {
+    ((u64::from_be_bytes(encoded) ^ (1 << 63)) as i64) + 1
 }
 
 impl Iterator for Scan {
@@ -228,7 +244,7 @@ mod tests {
     }
 
     #[test]
-    fn scans_a_measure_and_a_time_range_series_by_series() {
+    fn scans_a_measure_and_a_time_range() {
         let records: Vec<_> = ["cpu", "cpu_user", "mem"]
             .into_iter()
             .flat_map(|m| {
@@ -248,10 +264,10 @@ mod tests {
             times(collect(&store, Some("cpu"), -10..=10)),
             [
                 ("cpu", "a", -10),
-                ("cpu", "a", 0),
-                ("cpu", "a", 10),
                 ("cpu", "b", -10),
+                ("cpu", "a", 0),
                 ("cpu", "b", 0),
+                ("cpu", "a", 10),
                 ("cpu", "b", 10)
             ]
             .map(|(m, h, t)| (m.to_owned(), h.to_owned(), t))

@@ -31,7 +31,7 @@ pub struct RecordTable<'t> {
     table_id: u64,
     records: Table<'t, &'static [u8], &'static [u8]>,
     schema: Table<'t, &'static [u8], &'static [u8]>,
-    known: HashMap<(Kind, String), Option<MeasureType>>,
+    known: HashMap<Kind, HashMap<String, Option<MeasureType>>>,
     /// How many names of each kind the table has, once counted.
     counts: HashMap<Kind, usize>,
 }
@@ -53,14 +53,21 @@ impl<'t> RecordTable<'t> {
         kind: Kind,
         name: &str,
     ) -> Result<Option<Option<MeasureType>>, StorageError> {
-        if let Some(&known) = self.known.get(&(kind, name.to_owned())) {
+        if let Some(&known) = self.known.get(&kind).and_then(|names| names.get(name)) {
             return Ok(Some(known));
         }
         let found = schema::get(&self.schema, self.table_id, kind, name)?;
         if let Some(entry) = found {
-            self.known.insert((kind, name.to_owned()), entry);
+            self.remember(kind, name, entry);
         }
         Ok(found)
+    }
+
+    fn remember(&mut self, kind: Kind, name: &str, entry: Option<MeasureType>) {
+        self.known
+            .entry(kind)
+            .or_default()
+            .insert(name.to_owned(), entry);
     }
 
     /// The type fixed for `measure_name` by the first record of it, if any.
@@ -119,7 +126,7 @@ impl<'t> RecordTable<'t> {
     ) -> Result<(), StorageError> {
         if self.lookup(kind, name)?.is_none() {
             schema::put(&mut self.schema, self.table_id, kind, name, measure_type)?;
-            self.known.insert((kind, name.to_owned()), measure_type);
+            self.remember(kind, name, measure_type);
             if let Some(n) = self.counts.get_mut(&kind) {
                 *n += 1;
             }
@@ -150,26 +157,37 @@ impl<'t> RecordTable<'t> {
     /// registers its dimension names, measure type and attribute types.
     pub fn upsert(&mut self, record: &StoredRecord) -> Result<Upsert, StorageError> {
         let key = record_key(record);
-        let outcome = match self.records.get(key.as_slice())? {
+        // Most records are new: inserting first costs one tree descent instead of a lookup
+        // and an insert; the rare refused write puts the stored bytes back (both journaled,
+        // so replay ends in the same state).
+        let previous = self
+            .records
+            .insert(key.as_slice(), encode_value(record).as_slice())?
+            .map(|old| old.value().to_vec());
+        let outcome = match previous {
             None => Upsert::Inserted,
-            Some(stored) => {
-                let (version, value) = decode_value(stored.value())?;
-                if version > record.version || (version == record.version && value != record.value)
+            Some(previous) => {
+                let (version, value) = decode_value(&previous)?;
+                let refused = if version > record.version
+                    || (version == record.version && value != record.value)
                 {
-                    return Ok(Upsert::Rejected {
+                    Some(Upsert::Rejected {
                         existing_version: version,
-                    });
-                }
-                if version == record.version {
-                    return Ok(Upsert::Unchanged);
+                    })
+                } else if version == record.version {
+                    Some(Upsert::Unchanged)
+                } else {
+                    None
+                };
+                if let Some(refused) = refused {
+                    self.records.insert(key.as_slice(), previous.as_slice())?;
+                    return Ok(refused);
                 }
                 Upsert::Replaced {
                     previous_version: version,
                 }
             }
         };
-        self.records
-            .insert(key.as_slice(), encode_value(record).as_slice())?;
         for (name, _) in &record.dimensions {
             self.register(Kind::Dimension, name, None)?;
         }
