@@ -151,6 +151,7 @@ operations!(
     DescribeTable,
     DescribeTimeToLive,
     ExecuteStatement,
+    ExecuteTransaction,
     GetItem,
     ListTables,
     ListTagsOfResource,
@@ -283,6 +284,14 @@ impl DynamoDb {
                 )
                 .await?,
             )),
+            Operation::ExecuteTransaction => {
+                ops::execute_transaction::execute_transaction(
+                    self,
+                    region,
+                    json::decode_deferred(body)?,
+                )
+                .await
+            }
             Operation::BatchExecuteStatement => Ok(json::encode(
                 &ops::batch_execute_statement::batch_execute_statement(
                     self,

@@ -12,6 +12,7 @@ pub mod describe_limits;
 pub mod describe_table;
 pub mod describe_time_to_live;
 pub mod execute_statement;
+pub mod execute_transaction;
 pub mod get_item;
 pub mod list_tables;
 pub mod list_tags_of_resource;

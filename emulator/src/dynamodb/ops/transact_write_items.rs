@@ -34,7 +34,9 @@ use super::super::catalog::TableMeta;
 use super::super::error::{DynamoError, Result};
 use super::super::item::{self, ConditionMembers, UpdateMembers, Violations};
 use super::super::throttle::Access;
-use super::super::transaction::{self, MAX_ACTIONS, MAX_PAYLOAD_BYTES, Target, Token, WriteAction};
+use super::super::transaction::{
+    self, ConditionFailure, MAX_ACTIONS, MAX_PAYLOAD_BYTES, Target, Token, WriteAction,
+};
 use super::super::types::transaction::{
     TransactWriteItem, TransactWriteItemsInput, TransactWriteItemsOutput,
 };
@@ -180,6 +182,7 @@ pub async fn transact_write_items(
             target,
             condition,
             old_on_failure: old_on_failure.as_deref() == Some("ALL_OLD"),
+            on_failure: ConditionFailure::Conditional,
         });
     }
 

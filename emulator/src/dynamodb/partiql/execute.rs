@@ -106,11 +106,13 @@ impl NextToken {
     }
 }
 
-fn names_of(text: &ExpressionText) -> Option<std::collections::HashMap<String, String>> {
+pub fn names_of(text: &ExpressionText) -> Option<std::collections::HashMap<String, String>> {
     (!text.names.is_empty()).then(|| text.names.clone())
 }
 
-fn values_of(text: &ExpressionText) -> Option<std::collections::HashMap<String, AttributeValue>> {
+pub fn values_of(
+    text: &ExpressionText,
+) -> Option<std::collections::HashMap<String, AttributeValue>> {
     (!text.values.is_empty()).then(|| text.values.clone())
 }
 
@@ -123,25 +125,11 @@ fn run_select(db: &DynamoDb, region: &str, plan: SelectPlan, options: &Options) 
         .unwrap_or_default();
     let mut text = ExpressionText::default();
     let filter = plan.filter.as_ref().map(|f| text.print_condition(f));
-    // Nested paths are read whole and picked out of their top-level attributes after.
-    let nested = plan
+    let nested = plan.projection.as_deref().is_some_and(is_nested);
+    let projection = plan
         .projection
-        .as_ref()
-        .is_some_and(|paths| paths.iter().any(|p| p.elements().len() > 1));
-    let projection = plan.projection.as_ref().map(|paths| {
-        if nested {
-            let mut heads: Vec<Path> = Vec::new();
-            for path in paths {
-                let head = Path::attribute(path.head());
-                if !heads.contains(&head) {
-                    heads.push(head);
-                }
-            }
-            text.print_paths(&heads)
-        } else {
-            text.print_paths(paths)
-        }
-    });
+        .as_deref()
+        .map(|paths| print_projection(&mut text, paths));
     let table_name = plan.meta.name.clone();
     let mut charge = Charge::default();
     let mut items_json = Vec::new();
@@ -259,8 +247,39 @@ fn run_select(db: &DynamoDb, region: &str, plan: SelectPlan, options: &Options) 
     })
 }
 
-/// Each item with every projected path's value under its PartiQL name (see
-/// [`plan::projected_name`]) instead of nested as a projection expression leaves it.
+/// Whether a projection names a nested path, whose value the answer holds under its
+/// PartiQL name (see [`rename`]).
+pub fn is_nested(paths: &[Path]) -> bool {
+    paths.iter().any(|p| p.elements().len() > 1)
+}
+
+/// Prints a `SELECT`'s projection into `text`: its paths, or, when one is nested, the
+/// top-level attributes they start at, read whole so that [`rename`] can pick the values
+/// out (a projection expression would leave `l[1]` as `l[0]` of a shorter list).
+pub fn print_projection(text: &mut ExpressionText, paths: &[Path]) -> String {
+    if !is_nested(paths) {
+        return text.print_paths(paths);
+    }
+    let mut heads: Vec<Path> = Vec::new();
+    for path in paths {
+        let head = Path::attribute(path.head());
+        if !heads.contains(&head) {
+            heads.push(head);
+        }
+    }
+    text.print_paths(&heads)
+}
+
+/// The projected paths' values of `item` under their PartiQL names (see
+/// [`plan::projected_name`]).
+pub fn rename(item: &Item, paths: &[Path]) -> Item {
+    paths
+        .iter()
+        .filter_map(|p| p.get(item).map(|v| (plan::projected_name(p), v.clone())))
+        .collect()
+}
+
+/// Each item of a page with its projected paths [`rename`]d.
 fn rename_projected(items_json: &[u8], paths: &[Path]) -> Result<Vec<u8>> {
     let mut array = Vec::with_capacity(items_json.len() + 2);
     array.push(b'[');
@@ -272,14 +291,10 @@ fn rename_projected(items_json: &[u8], paths: &[Path]) -> Result<Vec<u8>> {
     })?;
     let mut out = Vec::with_capacity(items_json.len());
     for (i, item) in items.iter().enumerate() {
-        let renamed: Item = paths
-            .iter()
-            .filter_map(|p| p.get(item).map(|v| (plan::projected_name(p), v.clone())))
-            .collect();
         if i > 0 {
             out.push(b',');
         }
-        serde_json::to_writer(&mut out, &renamed).expect("an Item always serializes");
+        serde_json::to_writer(&mut out, &rename(item, paths)).expect("an Item always serializes");
     }
     Ok(out)
 }

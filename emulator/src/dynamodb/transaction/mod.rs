@@ -72,6 +72,20 @@ pub struct WriteAction {
     pub condition: Option<Condition>,
     /// `ReturnValuesOnConditionCheckFailure: ALL_OLD`.
     pub old_on_failure: bool,
+    /// The reason a false condition cancels the transaction with.
+    pub on_failure: ConditionFailure,
+}
+
+/// What a false condition cancels a transaction with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConditionFailure {
+    /// `ConditionalCheckFailed`, with the stored item for `old_on_failure`.
+    Conditional,
+    /// PartiQL's `INSERT` of an existing key: `ValidationError`, "Duplicate primary key
+    /// exists in table" (as the service answers ExecuteTransaction).
+    DuplicateItem,
+    /// PartiQL's `EXISTS`: `ConditionalCheckFailed`, worded with a full stop.
+    Exists,
 }
 
 /// What a [`WriteAction`] does to its item.
@@ -450,10 +464,20 @@ fn plan(
     if let Some(condition) = &action.condition
         && !condition.evaluate(old.as_ref().unwrap_or(&Item::new()))
     {
-        return Ok(Err(CancellationReason {
-            code: "ConditionalCheckFailed",
-            item: old.filter(|_| action.old_on_failure),
-            message: Some(CONDITION_FAILED.into()),
+        return Ok(Err(match action.on_failure {
+            ConditionFailure::Conditional => CancellationReason {
+                code: "ConditionalCheckFailed",
+                item: old.filter(|_| action.old_on_failure),
+                message: Some(CONDITION_FAILED.into()),
+            },
+            ConditionFailure::Exists => CancellationReason {
+                code: "ConditionalCheckFailed",
+                item: old.filter(|_| action.old_on_failure),
+                message: Some(format!("{CONDITION_FAILED}.")),
+            },
+            ConditionFailure::DuplicateItem => {
+                validation_reason("Duplicate primary key exists in table".to_owned())
+            }
         }));
     }
     let plan = match action.target {

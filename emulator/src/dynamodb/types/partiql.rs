@@ -93,3 +93,33 @@ pub struct BatchStatementError {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub item: Option<Item>,
 }
+
+/// One statement of ExecuteTransaction (`ParameterizedStatement`).
+#[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ParameterizedStatement {
+    pub statement: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parameters: Option<Vec<AttributeValue>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub return_values_on_condition_check_failure: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ExecuteTransactionInput {
+    pub transact_statements: Option<Vec<ParameterizedStatement>>,
+    pub client_request_token: Option<String>,
+    pub return_consumed_capacity: Option<String>,
+}
+
+/// ExecuteTransaction's answer to a write transaction (a read transaction answers as
+/// TransactGetItems does).
+#[derive(Debug, Default, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ExecuteTransactionOutput {
+    /// Empty: writes return no items.
+    pub responses: Vec<Item>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub consumed_capacity: Option<Vec<ConsumedCapacity>>,
+}

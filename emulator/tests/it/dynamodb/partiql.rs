@@ -5,9 +5,12 @@
 //! `DuplicateItemException` (the service model's name, which the SDKs map to their typed
 //! error); DynamoDB Local sends `DuplicateItem`.
 
+use aws_sdk_dynamodb::config::http::HttpResponse;
+use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::execute_statement::ExecuteStatementOutput;
+use aws_sdk_dynamodb::operation::execute_transaction::ExecuteTransactionError;
 use aws_sdk_dynamodb::types::{
-    AttributeValue, BatchStatementRequest, ReturnConsumedCapacity,
+    AttributeValue, BatchStatementRequest, ParameterizedStatement, ReturnConsumedCapacity,
     ReturnValuesOnConditionCheckFailure, ScalarAttributeType,
 };
 
@@ -869,5 +872,256 @@ async fn batches_are_refused_whole_for_mixing_duplicates_and_size() {
         let out = run(&h, &format!("SELECT * FROM \"{t}\"")).await;
         assert!(out.items().is_empty());
     }
+    h.stop().await;
+}
+
+fn tx_statement(statement: &str) -> ParameterizedStatement {
+    ParameterizedStatement::builder()
+        .statement(statement)
+        .build()
+        .unwrap()
+}
+
+/// The codes and messages of a TransactionCanceledException's reasons.
+fn cancellation<T: std::fmt::Debug>(
+    result: Result<T, SdkError<ExecuteTransactionError, HttpResponse>>,
+) -> Vec<(String, Option<String>)> {
+    match result.map_err(|e| e.into_service_error()) {
+        Err(ExecuteTransactionError::TransactionCanceledException(e)) => e
+            .cancellation_reasons()
+            .iter()
+            .map(|r| {
+                (
+                    r.code().unwrap_or_default().to_owned(),
+                    r.message().map(str::to_owned),
+                )
+            })
+            .collect(),
+        other => panic!("expected TransactionCanceledException, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn transactions_write_all_or_nothing() {
+    let h = Harness::start().await;
+    let t = range_table(&h, "pq-tx").await;
+    seed(&h, &t).await;
+    let send = |statements: Vec<ParameterizedStatement>| {
+        h.client
+            .execute_transaction()
+            .set_transact_statements(Some(statements))
+            .send()
+    };
+    let out = send(vec![
+        ParameterizedStatement::builder()
+            .statement(format!("INSERT INTO \"{t}\" VALUE {{'pk': ?, 'sk': 1}}"))
+            .parameters(s("c"))
+            .build()
+            .unwrap(),
+        tx_statement(&format!(
+            "UPDATE \"{t}\" SET n = 1 WHERE pk = 'a' AND sk = 1 AND v = 'x'"
+        )),
+        tx_statement(&format!("DELETE FROM \"{t}\" WHERE pk = 'a' AND sk = 2")),
+        tx_statement(&format!(
+            "EXISTS(SELECT * FROM \"{t}\" WHERE pk = 'b' AND sk = 1 AND v = 'x')"
+        )),
+    ])
+    .await
+    .unwrap();
+    assert!(out.responses().is_empty());
+    let all = run(&h, &format!("SELECT * FROM \"{t}\" WHERE pk IN ['a', 'c']")).await;
+    assert_eq!(keys(&all), pairs(&[("a", "1"), ("a", "3"), ("c", "1")]));
+    assert_eq!(items(&all)[0]["n"], n("1"));
+
+    // One failing statement cancels every other.
+    let reasons = cancellation(
+        send(vec![
+            tx_statement(&format!("INSERT INTO \"{t}\" VALUE {{'pk': 'd', 'sk': 1}}")),
+            tx_statement(&format!("INSERT INTO \"{t}\" VALUE {{'pk': 'c', 'sk': 1}}")),
+            tx_statement(&format!(
+                "UPDATE \"{t}\" SET v = 'q' WHERE pk = 'gone' AND sk = 1"
+            )),
+            tx_statement(&format!(
+                "EXISTS(SELECT * FROM \"{t}\" WHERE pk = 'b' AND sk = 1 AND v = 'nope')"
+            )),
+            tx_statement(&format!(
+                "DELETE FROM \"{t}\" WHERE pk = 'gone' AND sk = 2 AND v = 'x'"
+            )),
+        ])
+        .await,
+    );
+    let failed = Some("The conditional request failed".to_owned());
+    assert_eq!(
+        reasons,
+        vec![
+            ("None".to_owned(), None),
+            (
+                "ValidationError".to_owned(),
+                Some("Duplicate primary key exists in table".to_owned())
+            ),
+            ("ConditionalCheckFailed".to_owned(), failed.clone()),
+            // EXISTS words it with a full stop.
+            ("ConditionalCheckFailed".to_owned(), failed.map(|f| f + ".")),
+            ("None".to_owned(), None),
+        ]
+    );
+    let out = run(&h, &format!("SELECT * FROM \"{t}\" WHERE pk = 'd'")).await;
+    assert!(out.items().is_empty(), "the cancelled INSERT wrote nothing");
+
+    // Key problems with the table cancel too.
+    let reasons = cancellation(
+        send(vec![tx_statement(&format!(
+            "INSERT INTO \"{t}\" VALUE {{'pk': 'e'}}"
+        ))])
+        .await,
+    );
+    assert_eq!(
+        reasons,
+        vec![(
+            "ValidationError".to_owned(),
+            Some("Key attribute should be present in the item: Key sk".to_owned())
+        )]
+    );
+    h.stop().await;
+}
+
+#[tokio::test]
+async fn transactions_read_one_snapshot_of_whole_keys() {
+    let h = Harness::start().await;
+    let t = range_table(&h, "pq-tx-read").await;
+    seed(&h, &t).await;
+    let out = h
+        .client
+        .execute_transaction()
+        .transact_statements(tx_statement(&format!(
+            "SELECT * FROM \"{t}\" WHERE pk = 'a' AND sk = 1"
+        )))
+        .transact_statements(tx_statement(&format!(
+            "SELECT v FROM \"{t}\" WHERE pk = 'b' AND sk = 1"
+        )))
+        .transact_statements(tx_statement(&format!(
+            "SELECT * FROM \"{t}\" WHERE pk = 'none' AND sk = 1"
+        )))
+        .return_consumed_capacity(ReturnConsumedCapacity::Total)
+        .send()
+        .await
+        .unwrap();
+    let responses: Vec<Option<Item>> = out.responses().iter().map(|r| r.item().cloned()).collect();
+    assert_eq!(
+        responses,
+        vec![
+            Some(item(&[("pk", s("a")), ("sk", n("1")), ("v", s("x"))])),
+            Some(item(&[("v", s("x"))])),
+            None,
+        ]
+    );
+    if h.is_emulator() {
+        // Each read costs twice a strongly consistent read (two units for a missing item).
+        assert_eq!(out.consumed_capacity()[0].capacity_units(), Some(6.0));
+    }
+    h.stop().await;
+}
+
+#[tokio::test]
+async fn transaction_tokens_and_refusals() {
+    let h = Harness::start().await;
+    let t = range_table(&h, "pq-tx-refused").await;
+    seed(&h, &t).await;
+    let insert = |pk: &str| {
+        h.client
+            .execute_transaction()
+            .transact_statements(tx_statement(&format!(
+                "INSERT INTO \"{t}\" VALUE {{'pk': '{pk}', 'sk': 1}}"
+            )))
+            .client_request_token(h.table("token-1"))
+            .send()
+    };
+    insert("f").await.unwrap();
+    insert("f")
+        .await
+        .expect("a retry answers the first outcome");
+    assert_error(
+        insert("g").await,
+        "IdempotentParameterMismatchException",
+        "Specified idempotent token was used with different request parameters within the \
+         idempotency window",
+    );
+
+    let cases: Vec<(Vec<String>, &str, String)> = vec![
+        (
+            vec![
+                format!("SELECT * FROM \"{t}\" WHERE pk = 'a' AND sk = 1"),
+                format!("INSERT INTO \"{t}\" VALUE {{'pk': 'h', 'sk': 1}}"),
+            ],
+            "ValidationException",
+            "ExecuteTransaction API does not support both read and write operations in the same \
+             request."
+                .into(),
+        ),
+        (
+            vec![format!("SELECT * FROM \"{t}\" WHERE pk = 'a'")],
+            "ValidationException",
+            "Validation failed in TransactStatements[0]: Select statements within \
+             ExecuteTransaction must specify the primary key in the where clause."
+                .into(),
+        ),
+        (
+            vec![
+                format!("INSERT INTO \"{t}\" VALUE {{'pk': 'h', 'sk': 1}}"),
+                format!("EXISTS(SELECT * FROM \"{t}\" WHERE pk = 'a' AND sk = 1)"),
+            ],
+            "ValidationException",
+            "Validation failed in TransactStatements[1]: EXISTS() must contain a single item \
+             read with additional condition"
+                .into(),
+        ),
+        (
+            vec![format!(
+                "DELETE FROM \"{t}\" WHERE pk = 'a' AND sk = 1 RETURNING ALL OLD *"
+            )],
+            "ValidationException",
+            "Validation failed in TransactStatements[0]: RETURNING clause is not supported in \
+             ExecuteTransaction."
+                .into(),
+        ),
+        (
+            vec![
+                format!("INSERT INTO \"{t}\" VALUE {{'pk': 'h', 'sk': 1}}"),
+                format!("UPDATE \"{t}\" SET v = 'q' WHERE pk = 'h' AND sk = 1"),
+            ],
+            "ValidationException",
+            "Transaction request cannot include multiple operations on one item".into(),
+        ),
+        (
+            vec!["INSERT INTO \"pq-missing-table\" VALUE {'pk': 'a'}".into()],
+            "ResourceNotFoundException",
+            "Requested resource not found".into(),
+        ),
+    ];
+    for (statements, code, message) in cases {
+        let result = h
+            .client
+            .execute_transaction()
+            .set_transact_statements(Some(statements.iter().map(|s| tx_statement(s)).collect()))
+            .send()
+            .await;
+        let (got_code, got_message) = error_of(result);
+        assert_eq!(
+            (got_code.as_str(), got_message.as_str()),
+            (code, message.as_str()),
+            "{statements:?}"
+        );
+    }
+    let result = h
+        .client
+        .execute_transaction()
+        .transact_statements(tx_statement(""))
+        .send()
+        .await;
+    assert_error(
+        result,
+        "ValidationException",
+        "ExecutePartiQLTransaction can not have empty statement.",
+    );
     h.stop().await;
 }
