@@ -58,6 +58,7 @@ pub struct RunningEmulator {
     store: Arc<Store>,
     ttl_sweeper: Option<dynamodb::ttl::sweeper::Sweeper>,
     retention_sweeper: Option<timestream::retention::Sweeper>,
+    stream_retention: dynamodb::streams::retention::RetentionSweeper,
 }
 
 impl Emulator {
@@ -79,6 +80,8 @@ impl Emulator {
             config.ttl_sweep_interval(),
         );
         let timestream = Arc::new(timestream::Timestream::open(Arc::clone(&store), &config));
+        let stream_retention =
+            dynamodb::streams::retention::RetentionSweeper::start(Arc::clone(&dynamodb));
         timestream.set_endpoint_address(addr.to_string());
         let retention_sweeper = timestream::retention::Sweeper::start(
             Arc::clone(&timestream),
@@ -117,6 +120,7 @@ impl Emulator {
             store,
             ttl_sweeper,
             retention_sweeper,
+            stream_retention,
         })
     }
 }
@@ -150,8 +154,8 @@ impl RunningEmulator {
         format!("http://{}", self.addr)
     }
 
-    /// Stops accepting connections, lets in-flight requests finish, stops the sweepers (TTL
-    /// and Timestream retention), then commits and closes storage.
+    /// Stops accepting connections, lets in-flight requests finish, stops the sweepers (TTL,
+    /// DynamoDB stream retention and Timestream retention), then commits and closes storage.
     pub async fn shutdown(self) {
         let _ = self.stop.send(());
         match self.server.await {
@@ -162,6 +166,7 @@ impl RunningEmulator {
         let store = self.store;
         let sweeper = self.ttl_sweeper;
         let retention_sweeper = self.retention_sweeper;
+        let stream_retention = self.stream_retention;
         let _ = tokio::task::spawn_blocking(move || {
             if let Some(sweeper) = sweeper {
                 sweeper.stop();
@@ -169,6 +174,7 @@ impl RunningEmulator {
             if let Some(sweeper) = retention_sweeper {
                 sweeper.stop();
             }
+            stream_retention.stop();
             store.shutdown();
         })
         .await;

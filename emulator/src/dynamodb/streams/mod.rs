@@ -15,6 +15,7 @@
 //! `dynamodb_stream_<id>` holds a stream's records by sequence number.
 
 pub mod records;
+pub mod retention;
 
 use std::ops::Bound;
 
