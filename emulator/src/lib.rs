@@ -79,9 +79,9 @@ impl Emulator {
             Arc::clone(&dynamodb),
             config.ttl_sweep_interval(),
         );
-        let timestream = Arc::new(timestream::Timestream::open(Arc::clone(&store), &config));
         let stream_retention =
             dynamodb::streams::retention::RetentionSweeper::start(Arc::clone(&dynamodb));
+        let timestream = Arc::new(timestream::Timestream::open(Arc::clone(&store), &config));
         timestream.set_endpoint_address(addr.to_string());
         let retention_sweeper = timestream::retention::Sweeper::start(
             Arc::clone(&timestream),
