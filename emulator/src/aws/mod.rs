@@ -1,5 +1,8 @@
-//! The awsJson1_0 protocol plumbing shared by DynamoDB and Timestream: targets, request
-//! ids, the region of a request, and the shape of success and error responses.
+//! The awsJson1_0 protocol plumbing shared by DynamoDB, DynamoDB Streams and Timestream:
+//! targets, request ids, the region of a request, the shape of success and error responses,
+//! and times as the services write them (`time`).
+
+pub mod time;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 

@@ -180,19 +180,29 @@ pub async fn handle(
         return aws::json_response(StatusCode::BAD_REQUEST, e.to_body(), true);
     };
     let result = state.dynamodb.execute(region, op, &body).await;
+    respond(state, "dynamodb", op.as_str(), result, started)
+}
+
+/// The HTTP answer to a DynamoDB or DynamoDB Streams operation (`service` names it in the
+/// metrics), with the request's latency and any error recorded.
+pub(crate) fn respond(
+    state: &AppState,
+    service: &'static str,
+    operation: &'static str,
+    result: Result<Vec<u8>>,
+    started: Instant,
+) -> Response<Body> {
     let response = match result {
         Ok(bytes) => aws::json_response(StatusCode::OK, bytes, true),
         Err(e) => {
             state
                 .metrics
-                .record_error("dynamodb", op.as_str(), e.code.as_str());
+                .record_error(service, operation, e.code.as_str());
             let status = StatusCode::from_u16(e.code.status()).unwrap_or(StatusCode::BAD_REQUEST);
             aws::json_response(status, e.to_body(), true)
         }
     };
-    state
-        .metrics
-        .record("dynamodb", op.as_str(), started.elapsed());
+    state.metrics.record(service, operation, started.elapsed());
     response
 }
 

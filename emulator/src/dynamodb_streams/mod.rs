@@ -73,20 +73,8 @@ pub async fn handle(
         let e = DynamoError::new(ErrorCode::UnknownOperationException, "");
         return aws::json_response(StatusCode::BAD_REQUEST, e.to_body(), true);
     };
-    let response = match execute(&state.dynamodb, region, op, &body) {
-        Ok(bytes) => aws::json_response(StatusCode::OK, bytes, true),
-        Err(e) => {
-            state
-                .metrics
-                .record_error("dynamodb_streams", op.as_str(), e.code.as_str());
-            let status = StatusCode::from_u16(e.code.status()).unwrap_or(StatusCode::BAD_REQUEST);
-            aws::json_response(status, e.to_body(), true)
-        }
-    };
-    state
-        .metrics
-        .record("dynamodb_streams", op.as_str(), started.elapsed());
-    response
+    let result = execute(&state.dynamodb, region, op, &body);
+    crate::dynamodb::respond(state, "dynamodb_streams", op.as_str(), result, started)
 }
 
 fn execute(db: &DynamoDb, region: &str, op: Operation, body: &[u8]) -> Result<Vec<u8>> {

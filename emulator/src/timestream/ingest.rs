@@ -16,9 +16,9 @@
 use super::catalog::TableRecord;
 use super::error::{Result, TimestreamError};
 use super::records::{MeasureType, MeasureValue, Scalar, StoredRecord};
-use super::timestamp::iso8601_millis;
 use super::types::records::{Dimension, MeasureValue as WireMeasureValue, Record};
 use super::validate::{self, Violations};
+use crate::aws::time::iso8601_millis;
 
 /// Most records in one request.
 pub const MAX_RECORDS: usize = 100;

@@ -8,7 +8,6 @@
 //! - `catalog`: databases and tables, durable in redb.
 //! - `records`: the stored records, their read API and the observers of their changes.
 //! - `ingest`: WriteRecords' records read, merged with CommonAttributes and checked.
-//! - `timestamp`: times as the service writes them in messages.
 //! - `retention`: the sweeper thread removing records past their table's retention.
 //! - `validate`: the front end's constraint messages, names, tags, resource ARNs.
 //! - `ops`: one file per operation.
@@ -20,7 +19,6 @@ pub mod json;
 pub mod ops;
 pub mod records;
 pub mod retention;
-pub mod timestamp;
 pub mod types;
 pub mod validate;
 

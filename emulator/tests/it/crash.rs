@@ -20,6 +20,7 @@ use emulator::Config;
 use emulator::storage::{Durability, Store};
 use emulator::timestream::{catalog, records};
 
+use crate::dynamodb_streams::api::{iterator, page};
 use crate::util::*;
 
 const WRITERS: usize = 8;
@@ -244,26 +245,7 @@ async fn replay_stream(client: &Client, endpoint: &str) -> BTreeMap<String, Item
         .latest_stream_arn()
         .unwrap()
         .to_owned();
-    let described = streams
-        .describe_stream()
-        .stream_arn(&arn)
-        .send()
-        .await
-        .unwrap();
-    let shard = described.stream_description().unwrap().shards()[0]
-        .shard_id()
-        .unwrap()
-        .to_owned();
-    let mut iterator = streams
-        .get_shard_iterator()
-        .stream_arn(&arn)
-        .shard_id(shard)
-        .shard_iterator_type(ShardIteratorType::TrimHorizon)
-        .send()
-        .await
-        .unwrap()
-        .shard_iterator
-        .unwrap();
+    let mut iterator = iterator(&streams, &arn, ShardIteratorType::TrimHorizon, None).await;
     let convert = |image: &std::collections::HashMap<
         String,
         aws_sdk_dynamodbstreams::types::AttributeValue,
@@ -284,16 +266,11 @@ async fn replay_stream(client: &Client, endpoint: &str) -> BTreeMap<String, Item
     let mut replayed = BTreeMap::new();
     let mut last_sequence = String::new();
     loop {
-        let page = streams
-            .get_records()
-            .shard_iterator(&iterator)
-            .send()
-            .await
-            .expect("records after restart");
-        if page.records().is_empty() {
+        let (records, next) = page(&streams, &iterator, None).await;
+        if records.is_empty() {
             return replayed;
         }
-        for record in page.records() {
+        for record in &records {
             let body = record.dynamodb().unwrap();
             let sequence = body.sequence_number().unwrap();
             assert!(
@@ -317,7 +294,7 @@ async fn replay_stream(client: &Client, endpoint: &str) -> BTreeMap<String, Item
                 }
             }
         }
-        iterator = page.next_shard_iterator.unwrap();
+        iterator = next.expect("an open shard has a next iterator");
     }
 }
 

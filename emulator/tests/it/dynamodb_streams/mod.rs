@@ -1,5 +1,5 @@
 //! The DynamoDB Streams API through `aws-sdk-dynamodbstreams`, reading the streams that
 //! DynamoDB writes through `aws-sdk-dynamodb`.
 
-mod api;
+pub mod api;
 mod retention;

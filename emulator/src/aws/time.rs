@@ -1,4 +1,4 @@
-//! Times as the service writes them in messages.
+//! Times as the services write them: in messages, and in DynamoDB stream labels.
 
 const MS_PER_DAY: i64 = 86_400_000;
 
@@ -20,11 +20,17 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
 /// Milliseconds since the epoch as ISO 8601 in UTC with milliseconds:
 /// `2023-11-23T06:45:39.648Z`.
 pub fn iso8601_millis(ms: i64) -> String {
+    format!("{}Z", iso8601_millis_without_zone(ms))
+}
+
+/// The same without the zone designator, as DynamoDB writes stream labels:
+/// `2023-11-23T06:45:39.648`.
+pub fn iso8601_millis_without_zone(ms: i64) -> String {
     let (year, month, day) = civil_from_days(ms.div_euclid(MS_PER_DAY));
     let of_day = ms.rem_euclid(MS_PER_DAY);
     let (hours, minutes) = (of_day / 3_600_000, of_day / 60_000 % 60);
     let (seconds, millis) = (of_day / 1_000 % 60, of_day % 1_000);
-    format!("{year:04}-{month:02}-{day:02}T{hours:02}:{minutes:02}:{seconds:02}.{millis:03}Z")
+    format!("{year:04}-{month:02}-{day:02}T{hours:02}:{minutes:02}:{seconds:02}.{millis:03}")
 }
 
 #[cfg(test)]
