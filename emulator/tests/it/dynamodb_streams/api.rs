@@ -465,3 +465,53 @@ async fn bad_requests_get_the_services_errors() {
         &format!("Requested resource not found: Stream: {missing} not found"),
     );
 }
+
+#[tokio::test]
+async fn partiql_and_transaction_writes_are_recorded_too() {
+    let h = Harness::start().await;
+    let streams = h.streams();
+    let table = h.table("statements");
+    let arn = table_with_stream(&h, &table, StreamViewType::NewImage).await;
+    let start = iterator(&streams, &arn, ShardIteratorType::TrimHorizon, None).await;
+    h.client
+        .execute_statement()
+        .statement(format!(
+            r#"INSERT INTO "{table}" VALUE {{'pk': 'p', 'sk': 1, 'v': 1}}"#
+        ))
+        .send()
+        .await
+        .unwrap();
+    h.client
+        .transact_write_items()
+        .transact_items(
+            aws_sdk_dynamodb::types::TransactWriteItem::builder()
+                .put(
+                    aws_sdk_dynamodb::types::Put::builder()
+                        .table_name(&table)
+                        .set_item(Some(item(&[("pk", s("t")), ("sk", n("1"))])))
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let (records, _) = page(&streams, &start, None).await;
+    let keys: Vec<&str> = records
+        .iter()
+        .map(|r| {
+            r.dynamodb().unwrap().keys().unwrap()["pk"]
+                .as_s()
+                .unwrap()
+                .as_str()
+        })
+        .collect();
+    assert_eq!(keys, ["p", "t"]);
+    assert_eq!(
+        records[0].dynamodb().unwrap().new_image().unwrap()["v"]
+            .as_n()
+            .unwrap(),
+        "1"
+    );
+}
