@@ -47,7 +47,7 @@ use super::super::types::partiql::{
 use super::super::types::transaction::{Get, TransactGetItem, TransactGetItemsInput};
 use super::super::value::{AttributeValue, Item};
 use super::transact_get_items::transact_get_items;
-use super::transact_write_items::MAX_TOKEN_LENGTH;
+use super::transact_write_items::check_client_request_token;
 
 /// Answers with the response body: a read transaction's is TransactGetItems'.
 pub async fn execute_transaction(
@@ -56,22 +56,7 @@ pub async fn execute_transaction(
     (input, deferred): (ExecuteTransactionInput, Option<DynamoError>),
 ) -> Result<Vec<u8>> {
     let mut v = Violations::new();
-    if let Some(token) = &input.client_request_token {
-        let length = token.chars().count();
-        if length == 0 {
-            v.push(
-                token,
-                "clientRequestToken",
-                "Member must have length greater than or equal to 1",
-            );
-        } else if length > MAX_TOKEN_LENGTH {
-            v.push(
-                token,
-                "clientRequestToken",
-                "Member must have length less than or equal to 36",
-            );
-        }
-    }
+    check_client_request_token(input.client_request_token.as_deref(), &mut v);
     let rcc = item::return_consumed_capacity(input.return_consumed_capacity.as_deref(), &mut v);
     let statements = match input.transact_statements {
         None => {
@@ -254,60 +239,57 @@ fn write_action(
         }
         Err(e) => return Err(e),
     };
-    let partition = Path::attribute(meta.key_schema.partition.name.clone());
-    let action = |target, condition, on_failure| WriteAction {
+    let action = |target, on_failure| WriteAction {
         meta: Arc::clone(&meta),
         target,
-        condition,
+        condition: planned_condition(&planned),
         old_on_failure,
         on_failure,
     };
-    Ok(match planned {
+    Ok(match &planned {
         Plan::Insert(insert) => {
             let size = item::check_item_size(&insert.item)?;
             action(
-                Target::put(&meta, insert.item, size)?,
-                Some(Condition::AttributeNotExists(partition)),
+                Target::put(&meta, insert.item.clone(), size)?,
                 ConditionFailure::DuplicateItem,
             )
         }
         Plan::Update(update) => {
-            let must_exist = Condition::AttributeExists(partition);
-            let condition = match update.condition.clone() {
-                Some(c) => Condition::And(Box::new(must_exist), Box::new(c)),
-                None => must_exist,
-            };
-            let target = match update_target(&meta, &update) {
+            let target = match update_target(&meta, update) {
                 Ok(target) => target,
                 Err(e) if e.code == ErrorCode::ValidationException => {
                     Target::Invalid(execute::unnamed_expression(e).message)
                 }
                 Err(e) => return Err(e),
             };
-            action(target, Some(condition), ConditionFailure::Conditional)
+            action(target, ConditionFailure::Conditional)
         }
         Plan::Delete(delete) => {
-            let condition = delete.condition.clone().map(|c| {
-                Condition::Or(
-                    Box::new(Condition::AttributeNotExists(partition)),
-                    Box::new(c),
-                )
-            });
             let target = match Target::key(&meta.key_schema, &delete.item)? {
                 Ok(key) => Target::Delete { key },
                 Err(message) => Target::Invalid(message),
             };
-            action(target, condition, ConditionFailure::Conditional)
+            action(target, ConditionFailure::Conditional)
         }
         Plan::Exists(check) => {
             let target = match Target::key(&meta.key_schema, &check.item)? {
                 Ok(key) => Target::ConditionCheck { key },
                 Err(message) => Target::Invalid(message),
             };
-            action(target, check.condition.clone(), ConditionFailure::Exists)
+            action(target, ConditionFailure::Exists)
         }
         Plan::Select(_) => unreachable!("reads are not mixed with writes, checked above"),
     })
+}
+
+/// A planned write's condition.
+fn planned_condition(planned: &Plan) -> Option<Condition> {
+    match planned {
+        Plan::Insert(write) | Plan::Update(write) | Plan::Delete(write) | Plan::Exists(write) => {
+            write.condition.clone()
+        }
+        Plan::Select(_) => None,
+    }
 }
 
 const EXISTS_SINGLE_ITEM: &str =

@@ -50,22 +50,7 @@ pub async fn transact_write_items(
     (input, deferred): (TransactWriteItemsInput, Option<DynamoError>),
 ) -> Result<TransactWriteItemsOutput> {
     let mut v = Violations::new();
-    if let Some(token) = &input.client_request_token {
-        let length = token.chars().count();
-        if length == 0 {
-            v.push(
-                token,
-                "clientRequestToken",
-                "Member must have length greater than or equal to 1",
-            );
-        } else if length > MAX_TOKEN_LENGTH {
-            v.push(
-                token,
-                "clientRequestToken",
-                "Member must have length less than or equal to 36",
-            );
-        }
-    }
+    check_client_request_token(input.client_request_token.as_deref(), &mut v);
     let rcc = item::return_consumed_capacity(input.return_consumed_capacity.as_deref(), &mut v);
     let collection_metrics = item::check_return_item_collection_metrics(
         input.return_item_collection_metrics.as_deref(),
@@ -205,6 +190,25 @@ pub async fn transact_write_items(
 /// The length constraint of a `transactItems` list (shared with TransactGetItems). The
 /// service quotes the whole list as Java prints it; an empty one shows as `[]`, a long one
 /// is abbreviated here.
+/// `ClientRequestToken`: 1 to 36 characters.
+pub fn check_client_request_token(token: Option<&str>, v: &mut Violations) {
+    let Some(token) = token else { return };
+    let length = token.chars().count();
+    if length == 0 {
+        v.push(
+            token,
+            "clientRequestToken",
+            "Member must have length greater than or equal to 1",
+        );
+    } else if length > MAX_TOKEN_LENGTH {
+        v.push(
+            token,
+            "clientRequestToken",
+            "Member must have length less than or equal to 36",
+        );
+    }
+}
+
 pub fn check_list_length(length: usize, v: &mut Violations) {
     if length == 0 {
         v.push(

@@ -320,29 +320,29 @@ fn charge_of(consumed: Option<&ConsumedCapacity>) -> Charge {
     charge
 }
 
-fn attributes_json(attributes: Option<Item>) -> Vec<u8> {
-    attributes.map_or_else(Vec::new, |item| {
-        serde_json::to_vec(&item).expect("an Item always serializes")
-    })
-}
-
 fn old_on_failure(options: &Options) -> Option<String> {
     options.old_on_failure.then(|| "ALL_OLD".to_owned())
 }
 
-/// `attribute_exists(pk)` or `attribute_not_exists(pk)` for the table's partition key.
-fn existence(plan: &WritePlan, exists: bool) -> Condition {
-    let path = Path::attribute(plan.meta.key_schema.partition.name.clone());
-    if exists {
-        Condition::AttributeExists(path)
-    } else {
-        Condition::AttributeNotExists(path)
+/// What an item write answers: the item its `RETURNING` asked for, and its charge.
+fn write_outcome(
+    table: String,
+    attributes: Option<Item>,
+    consumed: Option<&ConsumedCapacity>,
+) -> Outcome {
+    Outcome {
+        items_json: attributes.map_or_else(Vec::new, |item| {
+            serde_json::to_vec(&item).expect("an Item always serializes")
+        }),
+        next_token: None,
+        charge: charge_of(consumed),
+        table,
     }
 }
 
 async fn run_insert(db: &DynamoDb, region: &str, plan: WritePlan) -> Result<Outcome> {
     let mut text = ExpressionText::default();
-    let condition = text.print_condition(&existence(&plan, false));
+    let condition = plan.condition.as_ref().map(|c| text.print_condition(c));
     let table = plan.meta.name.clone();
     let out = ops::put_item::put_item(
         db,
@@ -351,7 +351,7 @@ async fn run_insert(db: &DynamoDb, region: &str, plan: WritePlan) -> Result<Outc
             PutItemInput {
                 table_name: Some(table.clone()),
                 item: Some(plan.item),
-                condition_expression: Some(condition),
+                condition_expression: condition,
                 expression_attribute_names: names_of(&text),
                 return_consumed_capacity: Some(INDEXES.to_owned()),
                 ..PutItemInput::default()
@@ -370,12 +370,7 @@ async fn run_insert(db: &DynamoDb, region: &str, plan: WritePlan) -> Result<Outc
             e
         }
     })?;
-    Ok(Outcome {
-        items_json: Vec::new(),
-        next_token: None,
-        charge: charge_of(out.consumed_capacity.as_ref()),
-        table,
-    })
+    Ok(write_outcome(table, None, out.consumed_capacity.as_ref()))
 }
 
 async fn run_update(
@@ -386,12 +381,7 @@ async fn run_update(
 ) -> Result<Outcome> {
     let mut text = ExpressionText::default();
     let update = text.print_update_actions(&plan.actions);
-    let must_exist = existence(&plan, true);
-    let condition = match &plan.condition {
-        Some(c) => Condition::And(Box::new(must_exist), Box::new(c.clone())),
-        None => must_exist,
-    };
-    let condition = text.print_condition(&condition);
+    let condition = plan.condition.as_ref().map(|c| text.print_condition(c));
     let table = plan.meta.name.clone();
     let out = ops::update_item::update_item(
         db,
@@ -401,7 +391,7 @@ async fn run_update(
                 table_name: Some(table.clone()),
                 key: Some(plan.item),
                 update_expression: Some(update),
-                condition_expression: Some(condition),
+                condition_expression: condition,
                 expression_attribute_names: names_of(&text),
                 expression_attribute_values: values_of(&text),
                 return_values: plan.returning.map(|r| r.return_values().to_owned()),
@@ -413,12 +403,11 @@ async fn run_update(
         ),
     )
     .await?;
-    Ok(Outcome {
-        items_json: attributes_json(out.attributes),
-        next_token: None,
-        charge: charge_of(out.consumed_capacity.as_ref()),
+    Ok(write_outcome(
         table,
-    })
+        out.attributes,
+        out.consumed_capacity.as_ref(),
+    ))
 }
 
 async fn run_delete(
@@ -427,13 +416,8 @@ async fn run_delete(
     plan: WritePlan,
     options: &Options,
 ) -> Result<Outcome> {
-    // The statement's condition holds of a missing item: deleting nothing succeeds.
-    let condition = plan
-        .condition
-        .as_ref()
-        .map(|c| Condition::Or(Box::new(existence(&plan, false)), Box::new(c.clone())));
     let mut text = ExpressionText::default();
-    let condition = condition.as_ref().map(|c| text.print_condition(c));
+    let condition = plan.condition.as_ref().map(|c| text.print_condition(c));
     let table = plan.meta.name.clone();
     let out = ops::delete_item::delete_item(
         db,
@@ -454,10 +438,9 @@ async fn run_delete(
         ),
     )
     .await?;
-    Ok(Outcome {
-        items_json: attributes_json(out.attributes),
-        next_token: None,
-        charge: charge_of(out.consumed_capacity.as_ref()),
+    Ok(write_outcome(
         table,
-    })
+        out.attributes,
+        out.consumed_capacity.as_ref(),
+    ))
 }

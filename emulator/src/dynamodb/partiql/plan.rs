@@ -80,7 +80,10 @@ pub struct WritePlan {
     pub item: Item,
     /// `UPDATE`'s actions, in the order written.
     pub actions: Vec<UpdateAction>,
-    /// The `WHERE`'s terms beyond the key.
+    /// The write's condition: for `INSERT` that no item has the key, for `UPDATE` that the
+    /// item exists and the `WHERE`'s terms beyond the key hold, for `DELETE` that those
+    /// terms hold of the item if it exists (deleting nothing succeeds), for `EXISTS` the
+    /// terms.
     pub condition: Option<Condition>,
     pub returning: Option<Returning>,
 }
@@ -187,11 +190,12 @@ pub fn plan(
             };
             let item = b.tuple(pairs)?;
             check_item_keys(&meta.key_schema, &item)?;
+            let condition = Some(Condition::AttributeNotExists(partition_path(&meta)));
             Ok(Plan::Insert(WritePlan {
                 meta,
                 item,
                 actions: Vec::new(),
-                condition: None,
+                condition,
                 returning: None,
             }))
         }
@@ -202,7 +206,12 @@ pub fn plan(
                 .iter()
                 .map(|clause| b.update_action(clause))
                 .collect::<Result<Vec<_>>>()?;
-            let (key, condition) = key_and_condition(&meta.key_schema, update.filter.as_ref(), &b)?;
+            let (key, rest) = key_and_condition(&meta.key_schema, update.filter.as_ref(), &b)?;
+            let must_exist = Condition::AttributeExists(partition_path(&meta));
+            let condition = Some(match rest {
+                Some(rest) => Condition::And(Box::new(must_exist), Box::new(rest)),
+                None => must_exist,
+            });
             Ok(Plan::Update(WritePlan {
                 meta,
                 item: key,
@@ -221,7 +230,13 @@ pub fn plan(
                 )));
             }
             let meta = write_table(db, region, &delete.from)?;
-            let (key, condition) = key_and_condition(&meta.key_schema, delete.filter.as_ref(), &b)?;
+            let (key, rest) = key_and_condition(&meta.key_schema, delete.filter.as_ref(), &b)?;
+            let condition = rest.map(|rest| {
+                Condition::Or(
+                    Box::new(Condition::AttributeNotExists(partition_path(&meta))),
+                    Box::new(rest),
+                )
+            });
             Ok(Plan::Delete(WritePlan {
                 meta,
                 item: key,
@@ -251,6 +266,10 @@ pub fn check_insert_format(statement: &Statement) -> Result<()> {
         }
         _ => Ok(()),
     }
+}
+
+fn partition_path(meta: &TableMeta) -> Path {
+    Path::attribute(meta.key_schema.partition.name.clone())
 }
 
 /// The table a statement names, with PartiQL's answer for a missing one.
@@ -1092,5 +1111,182 @@ fn ion_type(text: &str) -> &'static str {
         "STRUCT"
     } else {
         "SYMBOL"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::dynamodb::catalog::ScalarType;
+    use crate::dynamodb::item::testing::{REGION, create_table, service};
+    use crate::dynamodb::partiql;
+
+    fn planned(db: &DynamoDb, statement: &str, params: &[AttributeValue]) -> Result<Plan> {
+        plan(db, REGION, &partiql::parse(statement, params)?, params)
+    }
+
+    fn s(v: &str) -> AttributeValue {
+        AttributeValue::S(v.to_owned())
+    }
+
+    fn n(v: &str) -> AttributeValue {
+        AttributeValue::N(Number::parse(v).unwrap())
+    }
+
+    async fn table() -> DynamoDb {
+        let db = service();
+        create_table(&db, "tbl", ScalarType::S, Some(ScalarType::N)).await;
+        db
+    }
+
+    #[tokio::test]
+    async fn selects_become_queries_only_on_a_partition_equality() {
+        let db = table().await;
+        let query = |statement: &str| match planned(&db, statement, &[]).unwrap() {
+            Plan::Select(select) => match select.read {
+                Read::Query {
+                    partitions, sort, ..
+                } => Some((partitions, sort.is_some(), select.filter.is_some())),
+                Read::Scan => None,
+            },
+            _ => panic!("a select"),
+        };
+        assert_eq!(
+            query("SELECT * FROM tbl WHERE pk = 'a' AND sk > 1 AND v = 1"),
+            Some((vec![s("a")], true, true))
+        );
+        assert_eq!(
+            query("SELECT * FROM tbl WHERE pk IN ['b', 'a', 'b']"),
+            Some((vec![s("a"), s("b")], false, false))
+        );
+        assert_eq!(query("SELECT * FROM tbl WHERE pk = 'a' OR pk = 'b'"), None);
+        assert_eq!(
+            query("SELECT * FROM tbl WHERE pk = 'a' AND (sk = 1 OR sk = 2)"),
+            None
+        );
+        assert_eq!(query("SELECT * FROM tbl WHERE sk = 1"), None);
+    }
+
+    #[tokio::test]
+    async fn point_keys_and_write_conditions() {
+        let db = table().await;
+        let Plan::Select(select) = planned(
+            &db,
+            "SELECT * FROM tbl WHERE sk = ? AND pk = ?",
+            &[n("2"), s("a")],
+        )
+        .unwrap() else {
+            panic!("a select")
+        };
+        assert_eq!(
+            select.point_key(),
+            Some(Item::from([
+                ("pk".to_owned(), s("a")),
+                ("sk".to_owned(), n("2"))
+            ]))
+        );
+        let Plan::Select(select) =
+            planned(&db, "SELECT * FROM tbl WHERE pk IN ['a'] AND sk = 1", &[]).unwrap()
+        else {
+            panic!("a select")
+        };
+        assert_eq!(select.point_key(), None, "an IN is never a point read");
+
+        let condition = |statement: &str| match planned(&db, statement, &[]).unwrap() {
+            Plan::Insert(w) | Plan::Update(w) | Plan::Delete(w) | Plan::Exists(w) => {
+                w.condition.map(|c| c.to_string())
+            }
+            Plan::Select(_) => panic!("a write"),
+        };
+        assert_eq!(
+            condition("INSERT INTO tbl VALUE {'pk': 'a', 'sk': 1}").as_deref(),
+            Some("attribute_not_exists(pk)")
+        );
+        assert_eq!(
+            condition("UPDATE tbl SET v = 1 WHERE pk = 'a' AND sk = 1 AND v = 2").as_deref(),
+            Some("attribute_exists(pk) AND v = :v0")
+        );
+        assert_eq!(
+            condition("DELETE FROM tbl WHERE pk = 'a' AND sk = 1").as_deref(),
+            None
+        );
+        assert_eq!(
+            condition("DELETE FROM tbl WHERE v <> 2 AND pk = 'a' AND sk = 1").as_deref(),
+            Some("attribute_not_exists(pk) OR v <> :v0")
+        );
+    }
+
+    /// A value as a PartiQL literal.
+    fn literal(value: &AttributeValue) -> String {
+        let list = |items: Vec<String>| items.join(", ");
+        match value {
+            AttributeValue::S(s) => format!("'{}'", s.replace('\'', "''")),
+            AttributeValue::N(n) => n.to_string(),
+            AttributeValue::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_owned(),
+            AttributeValue::Null => "NULL".to_owned(),
+            AttributeValue::L(items) => format!("[{}]", list(items.iter().map(literal).collect())),
+            AttributeValue::M(map) => format!(
+                "{{{}}}",
+                list(
+                    map.iter()
+                        .map(|(k, v)| format!("{}: {}", literal(&s(k)), literal(v)))
+                        .collect()
+                )
+            ),
+            AttributeValue::Ss(set) => {
+                format!("<<{}>>", list(set.iter().map(|e| literal(&s(e))).collect()))
+            }
+            AttributeValue::Ns(set) => {
+                format!("<<{}>>", list(set.iter().map(|e| e.to_string()).collect()))
+            }
+            AttributeValue::B(_) | AttributeValue::Bs(_) => unreachable!("no binary literals"),
+        }
+    }
+
+    fn number() -> impl Strategy<Value = Number> {
+        (any::<i64>(), -20i32..20).prop_map(|(mantissa, exponent)| {
+            Number::parse(&format!("{mantissa}E{exponent}")).expect("in range")
+        })
+    }
+
+    fn value() -> impl Strategy<Value = AttributeValue> {
+        let leaf = prop_oneof![
+            ".{0,6}".prop_map(AttributeValue::S),
+            number().prop_map(AttributeValue::N),
+            any::<bool>().prop_map(AttributeValue::Bool),
+            Just(AttributeValue::Null),
+            prop::collection::btree_set(".{0,4}", 1..4)
+                .prop_map(|set| AttributeValue::Ss(set.into_iter().collect())),
+            prop::collection::btree_set(any::<i32>(), 1..4).prop_map(|set| {
+                AttributeValue::Ns(
+                    set.into_iter()
+                        .map(|i| Number::from_i64(i.into()))
+                        .collect(),
+                )
+            }),
+        ];
+        leaf.prop_recursive(3, 12, 3, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..3).prop_map(AttributeValue::L),
+                prop::collection::btree_map(".{0,4}", inner, 0..3)
+                    .prop_map(|m| AttributeValue::M(m.into_iter().collect::<Item>())),
+            ]
+        })
+    }
+
+    proptest! {
+        /// Every non-binary value written as a literal binds back to itself.
+        #[test]
+        fn literals_round_trip(value in value()) {
+            let source = literal(&value);
+            let statement = format!("INSERT INTO t VALUE {{'v': {source}}}");
+            let Ok(Statement::Insert(insert)) = partiql::parse(&statement, &[]) else {
+                panic!("{statement} parses");
+            };
+            let bound = Binder { params: &[] }.value(&insert.value).unwrap();
+            prop_assert_eq!(bound, AttributeValue::M(Item::from([("v".to_owned(), value)])));
+        }
     }
 }
