@@ -1,0 +1,190 @@
+//! Timestream's query language on Apache DataFusion.
+//!
+//! The caller owns the data: it answers which databases exist and hands a DataFusion
+//! `TableProvider` for each table a query names ([`Catalog`]). This crate turns the
+//! Timestream dialect into something DataFusion plans ([`dialect`]), adds Timestream's
+//! functions ([`functions`]), runs the query and answers in Timestream's types and value
+//! formats ([`result`]), with errors as the service words them ([`error`]).
+//!
+//! It is its own crate so that DataFusion, the one expensive dependency of the workspace,
+//! is compiled only by what needs it.
+
+pub mod dialect;
+pub mod error;
+pub mod functions;
+pub mod result;
+
+use std::collections::HashMap;
+use std::ops::ControlFlow;
+use std::sync::Arc;
+
+pub use datafusion;
+use datafusion::catalog::{MemorySchemaProvider, SchemaProvider, TableProvider};
+use datafusion::execution::SessionStateBuilder;
+use datafusion::execution::context::{SessionContext, SessionState};
+use datafusion::prelude::SessionConfig;
+use datafusion::sql::parser::Statement as DfStatement;
+use datafusion::sql::sqlparser::ast::{Expr, Statement, visit_expressions};
+use datafusion::sql::sqlparser::tokenizer::Location;
+
+pub use dialect::{ParsedQuery, TableReference};
+pub use error::{QueryError, QueryErrorKind};
+pub use result::{Column, ColumnType, Datum, ResultSet, ScalarType};
+
+/// What a query can read: databases, and a table provider per table.
+pub trait Catalog: Send + Sync {
+    fn database_exists(&self, database: &str) -> bool;
+    fn table(&self, database: &str, table: &str) -> Option<Arc<dyn TableProvider>>;
+}
+
+/// A configured DataFusion session with Timestream's functions; each query plans in a fresh
+/// context made from it, holding only the tables the query names.
+pub struct Engine {
+    state: SessionState,
+}
+
+impl Default for Engine {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Engine {
+    pub fn new() -> Engine {
+        let mut config = SessionConfig::new();
+        let options = config.options_mut();
+        // Trino (and so Timestream) sorts NULLs last whatever the direction.
+        options.sql_parser.default_null_ordering = "nulls_last".to_owned();
+        // Spans let planning errors name their line and column.
+        options.sql_parser.collect_spans = true;
+        let builder = SessionStateBuilder::new().with_config(config);
+        Engine {
+            state: functions::register(builder).build(),
+        }
+    }
+
+    /// Runs a query to completion.
+    pub async fn query(&self, sql: &str, catalog: &dyn Catalog) -> Result<ResultSet, QueryError> {
+        let parsed = dialect::parse(sql)?;
+        let (context, plan) = self.plan(&parsed, catalog).await?;
+        let columns = output_columns(&plan)?;
+        let batches = context
+            .execute_logical_plan(plan)
+            .await
+            .map_err(QueryError::from_execution)?
+            .collect()
+            .await
+            .map_err(QueryError::from_execution)?;
+        result::result_set(columns, &batches)
+    }
+
+    /// Plans a query without running it: its result columns (PrepareQuery).
+    pub async fn describe(
+        &self,
+        sql: &str,
+        catalog: &dyn Catalog,
+    ) -> Result<Vec<Column>, QueryError> {
+        let parsed = dialect::parse(sql)?;
+        let (_, plan) = self.plan(&parsed, catalog).await?;
+        output_columns(&plan)
+    }
+
+    async fn plan(
+        &self,
+        parsed: &ParsedQuery,
+        catalog: &dyn Catalog,
+    ) -> Result<(SessionContext, datafusion::logical_expr::LogicalPlan), QueryError> {
+        let context = SessionContext::new_with_state(self.state.clone());
+        let default_catalog = context
+            .catalog(&self.state.config().options().catalog.default_catalog)
+            .ok_or_else(|| QueryError::internal("the session has no default catalog"))?;
+        let mut schemas: HashMap<&str, Arc<MemorySchemaProvider>> = HashMap::new();
+        for reference in &parsed.tables {
+            let table = resolve(catalog, reference)?;
+            let schema = match schemas.get(reference.database.as_str()) {
+                Some(schema) => Arc::clone(schema),
+                None => {
+                    let schema = Arc::new(MemorySchemaProvider::new());
+                    default_catalog
+                        .register_schema(&reference.database, schema.clone())
+                        .map_err(QueryError::from_planning)?;
+                    schemas.insert(&reference.database, Arc::clone(&schema));
+                    schema
+                }
+            };
+            schema
+                .register_table(reference.table.clone(), table)
+                .map_err(QueryError::from_planning)?;
+        }
+        let statement = DfStatement::Statement(Box::new(parsed.statement.clone()));
+        let plan = context
+            .state()
+            .statement_to_plan(statement)
+            .await
+            .map_err(|e| planning_error(e, &parsed.statement))?;
+        Ok((context, plan))
+    }
+}
+
+fn resolve(
+    catalog: &dyn Catalog,
+    reference: &TableReference,
+) -> Result<Arc<dyn TableProvider>, QueryError> {
+    let identifier = format!("{}.{}", reference.database, reference.table);
+    let place = format!(
+        "line {}:{}",
+        reference.location.line, reference.location.column
+    );
+    if !catalog.database_exists(&reference.database) {
+        return Err(QueryError::validation(format!(
+            "Requested database '{}' not found for identifier '{identifier}' at {place}",
+            reference.database
+        )));
+    }
+    catalog
+        .table(&reference.database, &reference.table)
+        .ok_or_else(|| {
+            QueryError::validation(format!(
+                "Requested table '{}' not found for identifier '{identifier}' at {place}",
+                reference.table
+            ))
+        })
+}
+
+fn output_columns(plan: &datafusion::logical_expr::LogicalPlan) -> Result<Vec<Column>, QueryError> {
+    plan.schema()
+        .fields()
+        .iter()
+        .map(|f| result::column(f))
+        .collect()
+}
+
+/// DataFusion names unknown functions without their place; the query text has it.
+fn planning_error(e: datafusion::error::DataFusionError, statement: &Statement) -> QueryError {
+    let text = e.find_root().to_string();
+    let Some(name) = text
+        .split_once("Invalid function '")
+        .and_then(|(_, rest)| rest.split_once('\''))
+        .map(|(name, _)| name.to_owned())
+    else {
+        return QueryError::from_planning(e);
+    };
+    let mut location = None;
+    let _ = visit_expressions(statement, |expr| {
+        if let Expr::Function(f) = expr
+            && let Some(ident) = f.name.0.last().and_then(|p| p.as_ident())
+            && ident.value.eq_ignore_ascii_case(&name)
+        {
+            location = Some(ident.span.start);
+            return ControlFlow::Break(());
+        }
+        ControlFlow::Continue(())
+    });
+    QueryError::at(
+        location.unwrap_or(Location::new(1, 1)),
+        format!("Function '{name}' not registered"),
+    )
+}
+
+#[cfg(test)]
+mod tests;
