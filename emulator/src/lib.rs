@@ -81,7 +81,10 @@ impl Emulator {
         );
         let stream_retention =
             dynamodb::streams::retention::RetentionSweeper::start(Arc::clone(&dynamodb));
-        let timestream = Arc::new(timestream::Timestream::open(Arc::clone(&store), &config));
+        let timestream = Arc::new(
+            timestream::Timestream::open(Arc::clone(&store), &config)
+                .context("loading Timestream records")?,
+        );
         timestream.set_endpoint_address(addr.to_string());
         let retention_sweeper = timestream::retention::Sweeper::start(
             Arc::clone(&timestream),

@@ -2,7 +2,10 @@
 //! every value as the string the service sends (`2026-11-24 10:45:00.000000000`, `0.5`,
 //! `1.0E-4`, `true`), NULL apart.
 
-use datafusion::arrow::array::{Array, AsArray, RecordBatch};
+use std::sync::Arc;
+
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
+use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{
     DataType, Date32Type, Field, Float32Type, Float64Type, Int8Type, Int16Type, Int32Type,
     Int64Type, IntervalDayTimeType, IntervalMonthDayNanoType, IntervalUnit, IntervalYearMonthType,
@@ -103,6 +106,7 @@ fn column_type(data_type: &DataType) -> Result<ColumnType, QueryError> {
         DataType::Interval(IntervalUnit::YearMonth) => S::IntervalYearToMonth,
         DataType::Interval(_) => S::IntervalDayToSecond,
         DataType::Null => S::Unknown,
+        DataType::Dictionary(_, values) => return column_type(values),
         DataType::List(element) | DataType::LargeList(element) => {
             return Ok(ColumnType::Array(Box::new(Column {
                 name: None,
@@ -127,10 +131,14 @@ fn column_type(data_type: &DataType) -> Result<ColumnType, QueryError> {
 pub fn result_set(columns: Vec<Column>, batches: &[RecordBatch]) -> Result<ResultSet, QueryError> {
     let mut rows = Vec::with_capacity(batches.iter().map(RecordBatch::num_rows).sum());
     for batch in batches {
+        let arrays = batch
+            .columns()
+            .iter()
+            .map(decoded)
+            .collect::<Result<Vec<_>, _>>()?;
         for row in 0..batch.num_rows() {
             rows.push(
-                batch
-                    .columns()
+                arrays
                     .iter()
                     .map(|array| datum(array.as_ref(), row))
                     .collect::<Result<_, _>>()?,
@@ -138,6 +146,16 @@ pub fn result_set(columns: Vec<Column>, batches: &[RecordBatch]) -> Result<Resul
         }
     }
     Ok(ResultSet { columns, rows })
+}
+
+/// Dictionary-encoded columns (a table's strings) as plain arrays of their values.
+fn decoded(array: &ArrayRef) -> Result<ArrayRef, QueryError> {
+    match array.data_type() {
+        DataType::Dictionary(_, values) => {
+            cast(array, values).map_err(|e| QueryError::internal(e.to_string()))
+        }
+        _ => Ok(Arc::clone(array)),
+    }
 }
 
 fn datum(array: &dyn Array, row: usize) -> Result<Datum, QueryError> {

@@ -445,3 +445,16 @@ fn common_table_expressions_and_joins_resolve() {
         ]
     );
 }
+
+#[test]
+fn the_seed_s_drift_query_is_refused_at_its_interval() {
+    // The seed's text verbatim: the parser stops at the unquoted interval, as the service's.
+    let seed = "SELECT \n    measure_name,\n    time_bucket(time, 5m) as bucket,\n    AVG(value) as avg_value,\n    STDDEV(value) as std_dev\nFROM ml_monitoring\nWHERE measure_name = 'prediction_accuracy'\nAND time > now() - INTERVAL 1 HOUR\nGROUP BY measure_name, bucket\nORDER BY bucket;";
+    let e = error(seed);
+    assert!(
+        e.message
+            .starts_with("line 8:29: mismatched input '1'. Expecting: <string>."),
+        "{}",
+        e.message
+    );
+}

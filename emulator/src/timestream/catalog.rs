@@ -255,6 +255,11 @@ impl Snapshot {
         Ok(out)
     }
 
+    /// The read transaction, for reads of other tables in the same snapshot.
+    pub fn transaction(&self) -> &ReadTransaction {
+        &self.0
+    }
+
     pub fn table_count(&self, region: &str, database: &str) -> Result<u64, StorageError> {
         let Some(t) = self.open(TIMESTREAM_TABLES)? else {
             return Ok(0);

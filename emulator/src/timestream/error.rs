@@ -22,6 +22,7 @@ pub enum ErrorCode {
     ResourceNotFoundException,
     ConflictException,
     RejectedRecordsException,
+    QueryExecutionException,
     InternalServerException,
 }
 
@@ -34,6 +35,7 @@ impl ErrorCode {
             ErrorCode::ResourceNotFoundException => "ResourceNotFoundException",
             ErrorCode::ConflictException => "ConflictException",
             ErrorCode::RejectedRecordsException => "RejectedRecordsException",
+            ErrorCode::QueryExecutionException => "QueryExecutionException",
             ErrorCode::InternalServerException => "InternalServerException",
         }
     }

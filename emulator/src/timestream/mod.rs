@@ -17,6 +17,8 @@ pub mod error;
 pub mod ingest;
 pub mod json;
 pub mod ops;
+#[cfg(feature = "timestream-query")]
+pub mod query;
 pub mod records;
 pub mod retention;
 pub mod types;
@@ -43,16 +45,33 @@ pub struct Timestream {
     pub(crate) account_id: String,
     endpoint_address: aws::EndpointAddress,
     pub(crate) observers: records::Observers,
+    #[cfg(feature = "timestream-query")]
+    pub(crate) query: query::QueryService,
 }
 
 impl Timestream {
-    pub fn open(store: Arc<Store>, config: &Config) -> Timestream {
-        Timestream {
+    /// Opens the service on `store`; with the Query API, loads every table's records into
+    /// its in-memory copy.
+    pub fn open(
+        store: Arc<Store>,
+        config: &Config,
+    ) -> std::result::Result<Timestream, StorageError> {
+        let ts = Timestream {
             store,
             account_id: config.account_id.clone(),
             endpoint_address: aws::EndpointAddress::default(),
             observers: records::Observers::default(),
+            #[cfg(feature = "timestream-query")]
+            query: query::QueryService::default(),
+        };
+        #[cfg(feature = "timestream-query")]
+        {
+            // Observe first: a write committed while loading then arrives twice, harmlessly.
+            ts.observe(Arc::clone(&ts.query.columns) as Arc<dyn records::RecordObserver>);
+            let loaded = ts.query.columns.load(&ts.snapshot()?)?;
+            tracing::info!(records = loaded, "Timestream records loaded for queries");
         }
+        Ok(ts)
     }
 
     /// Registers `observer` to hear of every committed change to records (see
@@ -128,6 +147,17 @@ operations!(
     UpdateDatabase,
     UpdateTable,
     WriteRecords,
+    Query,
+    CancelQuery,
+    PrepareQuery,
+    DescribeAccountSettings,
+    UpdateAccountSettings,
+    CreateScheduledQuery,
+    DeleteScheduledQuery,
+    DescribeScheduledQuery,
+    ExecuteScheduledQuery,
+    ListScheduledQueries,
+    UpdateScheduledQuery,
 );
 
 /// Answers one `Timestream_20181101.<operation>` request.
@@ -215,6 +245,50 @@ impl Timestream {
             Operation::DescribeEndpoints => Ok(encode(
                 &ops::describe_endpoints::describe_endpoints(self, region, decode(body)?),
             )),
+            Operation::DescribeAccountSettings => Ok(encode(
+                &ops::describe_account_settings::describe_account_settings(decode(body)?),
+            )),
+            Operation::Query | Operation::CancelQuery | Operation::PrepareQuery => {
+                self.execute_query(region, op, body).await
+            }
+            Operation::UpdateAccountSettings
+            | Operation::CreateScheduledQuery
+            | Operation::DeleteScheduledQuery
+            | Operation::DescribeScheduledQuery
+            | Operation::ExecuteScheduledQuery
+            | Operation::ListScheduledQueries
+            | Operation::UpdateScheduledQuery => Err(TimestreamError::validation(format!(
+                "{} is not supported by this emulator: it runs queries on demand only \
+                 (scheduled queries and account settings are not emulated)",
+                op.as_str()
+            ))),
         }
+    }
+
+    #[cfg(feature = "timestream-query")]
+    async fn execute_query(&self, region: &str, op: Operation, body: &[u8]) -> Result<Vec<u8>> {
+        use json::{decode, encode};
+        match op {
+            Operation::Query => Ok(encode(
+                &ops::query::query(self, region, decode(body)?).await?,
+            )),
+            Operation::CancelQuery => Ok(encode(&ops::cancel_query::cancel_query(
+                self,
+                decode(body)?,
+            )?)),
+            Operation::PrepareQuery => Ok(encode(
+                &ops::prepare_query::prepare_query(self, region, decode(body)?).await?,
+            )),
+            _ => unreachable!("only query operations are routed here"),
+        }
+    }
+
+    /// Without the `timestream-query` feature the emulator has no SQL engine.
+    #[cfg(not(feature = "timestream-query"))]
+    async fn execute_query(&self, _region: &str, op: Operation, _body: &[u8]) -> Result<Vec<u8>> {
+        Err(TimestreamError::validation(format!(
+            "{} needs the emulator built with the timestream-query feature",
+            op.as_str()
+        )))
     }
 }

@@ -24,6 +24,13 @@ impl Violations {
         ));
     }
 
+    /// A violation of a member the model marks sensitive, whose value is never echoed.
+    pub fn push_sensitive(&mut self, member: &str, constraint: &str) {
+        self.0.push(format!(
+            "Value at '{member}' failed to satisfy constraint: {constraint}"
+        ));
+    }
+
     /// A required member that is missing.
     pub fn null(&mut self, member: &str) {
         self.0.push(format!(
@@ -93,6 +100,45 @@ pub fn check_length(value: &str, member: &str, min: usize, max: usize, v: &mut V
             value,
             member,
             &format!("Member must have length less than or equal to {max}"),
+        );
+    }
+}
+
+/// `check_length` for a sensitive member (a query string, a client token).
+pub fn check_sensitive_length(
+    value: &str,
+    member: &str,
+    min: usize,
+    max: usize,
+    v: &mut Violations,
+) {
+    let chars = value.chars().count();
+    if chars < min {
+        v.push_sensitive(
+            member,
+            &format!("Member must have length greater than or equal to {min}"),
+        );
+    } else if chars > max {
+        v.push_sensitive(
+            member,
+            &format!("Member must have length less than or equal to {max}"),
+        );
+    }
+}
+
+/// An integer member's range.
+pub fn check_range(value: i64, member: &str, min: i64, max: i64, v: &mut Violations) {
+    if value < min {
+        v.push(
+            value,
+            member,
+            &format!("Member must have value greater than or equal to {min}"),
+        );
+    } else if value > max {
+        v.push(
+            value,
+            member,
+            &format!("Member must have value less than or equal to {max}"),
         );
     }
 }

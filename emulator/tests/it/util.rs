@@ -106,6 +106,20 @@ impl Harness {
         streams_client(&self.endpoint, REGION)
     }
 
+    /// A Timestream Query client on the same endpoint, in [`REGION`].
+    pub fn timestream_query(&self) -> aws_sdk_timestreamquery::Client {
+        let http = aws_smithy_http_client::Builder::new().build_http();
+        let config = aws_sdk_timestreamquery::Config::builder()
+            .behavior_version(aws_sdk_timestreamquery::config::BehaviorVersion::latest())
+            .region(aws_sdk_timestreamquery::config::Region::new(REGION))
+            .credentials_provider(Credentials::new("AKIDTEST", "secret", None, None, "test"))
+            .endpoint_url(&self.endpoint)
+            .http_client(http)
+            .retry_config(aws_sdk_timestreamquery::config::retry::RetryConfig::disabled())
+            .build();
+        aws_sdk_timestreamquery::Client::from_conf(config)
+    }
+
     /// Another client on the same endpoint, in another region.
     pub fn client_in(&self, region: &str) -> Client {
         client(&self.endpoint, region)

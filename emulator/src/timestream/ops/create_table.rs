@@ -118,29 +118,13 @@ pub(crate) fn check_retention(
     let magnetic_member = "retentionProperties.magneticStoreRetentionPeriodInDays";
     match memory {
         None => v.null(memory_member),
-        Some(h) => check_range(h, 1, 8766, memory_member, v),
+        Some(h) => validate::check_range(h, memory_member, 1, 8766, v),
     }
     match magnetic {
         None => v.null(magnetic_member),
-        Some(d) => check_range(d, 1, 73_000, magnetic_member, v),
+        Some(d) => validate::check_range(d, magnetic_member, 1, 73_000, v),
     }
     Some((memory?, magnetic?))
-}
-
-fn check_range(value: i64, min: i64, max: i64, member: &str, v: &mut Violations) {
-    if value < min {
-        v.push(
-            value,
-            member,
-            &format!("Member must have value greater than or equal to {min}"),
-        );
-    } else if value > max {
-        v.push(
-            value,
-            member,
-            &format!("Member must have value less than or equal to {max}"),
-        );
-    }
 }
 
 /// Checks MagneticStoreWriteProperties; `EnableMagneticStoreWrites` is required in it.

@@ -1,15 +1,22 @@
 //! One file per Timestream operation.
 
+#[cfg(feature = "timestream-query")]
+pub mod cancel_query;
 pub mod create_database;
 pub mod create_table;
 pub mod delete_database;
 pub mod delete_table;
+pub mod describe_account_settings;
 pub mod describe_database;
 pub mod describe_endpoints;
 pub mod describe_table;
 pub mod list_databases;
 pub mod list_tables;
 pub mod list_tags_for_resource;
+#[cfg(feature = "timestream-query")]
+pub mod prepare_query;
+#[cfg(feature = "timestream-query")]
+pub mod query;
 pub mod tag_resource;
 pub mod untag_resource;
 pub mod update_database;
@@ -31,6 +38,7 @@ pub(crate) mod tests {
             Arc::new(Store::in_memory().expect("in-memory store")),
             &Config::ephemeral(),
         )
+        .expect("an empty store opens")
     }
 
     pub(crate) fn input<T: serde::de::DeserializeOwned>(body: serde_json::Value) -> T {

@@ -2,6 +2,7 @@
 //! Inputs keep every member optional so operations report missing ones with the service's
 //! texts; outputs carry exactly what the service sends.
 
+pub mod query;
 pub mod records;
 
 use serde::{Deserialize, Serialize};

@@ -2,6 +2,8 @@
 //!
 //! - `control`: databases, tables, tags, DescribeEndpoints, and their errors.
 //! - `write`: WriteRecords.
+//! - `query`: the Query API through `aws-sdk-timestreamquery`.
 
 mod control;
+mod query;
 mod write;

@@ -1,0 +1,221 @@
+//! The Query API's in-memory copy of every table's records, by series, in time order.
+//!
+//! Decoding records out of redb costs about a microsecond each, so a query over millions of
+//! points cannot read them from storage one by one; this copy answers queries instead. It
+//! is kept up to date by the write path (it is a `RecordObserver`) and rebuilt from redb at
+//! start, which stays the durable copy. A series is a measure name with one set of
+//! dimension values; its points are sorted by time, so a time range is two binary searches
+//! and a measure name or a dimension value selects whole series.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, RwLock};
+
+use crate::storage::StorageError;
+use crate::timestream::catalog::Snapshot;
+use crate::timestream::records::{self, MeasureValue, RecordObserver, StoredRecord};
+
+/// One series: its identity and its points, sorted by time, one point per time.
+#[derive(Debug, Default)]
+pub struct Series {
+    pub dimensions: Vec<(String, String)>,
+    pub measure_name: String,
+    pub times: Vec<i64>,
+    pub versions: Vec<i64>,
+    pub values: Vec<MeasureValue>,
+}
+
+impl Series {
+    pub fn dimension(&self, name: &str) -> Option<&str> {
+        self.dimensions
+            .binary_search_by(|(n, _)| n.as_str().cmp(name))
+            .ok()
+            .map(|i| self.dimensions[i].1.as_str())
+    }
+
+    /// Applies a record of this series under the version rules: a new time is inserted, a
+    /// higher version replaces, anything else is already here.
+    fn upsert(&mut self, time: i64, version: i64, value: &MeasureValue) {
+        let at = self.times.partition_point(|&t| t < time);
+        if self.times.get(at) == Some(&time) {
+            if version > self.versions[at] {
+                self.versions[at] = version;
+                self.values[at] = value.clone();
+            }
+            return;
+        }
+        self.times.insert(at, time);
+        self.versions.insert(at, version);
+        self.values.insert(at, value.clone());
+    }
+
+    fn expire(&mut self, before: i64) {
+        let gone = self.times.partition_point(|&t| t < before);
+        self.times.drain(..gone);
+        self.versions.drain(..gone);
+        self.values.drain(..gone);
+    }
+}
+
+/// One table's series.
+#[derive(Debug, Default)]
+pub struct TableColumns {
+    index: HashMap<(Vec<(String, String)>, String), usize>,
+    pub series: Vec<Series>,
+    /// Records before this time have left storage; late notifications of them are ignored.
+    expired_before: i64,
+}
+
+impl TableColumns {
+    fn upsert(&mut self, record: &StoredRecord) {
+        if record.time < self.expired_before {
+            return;
+        }
+        let key = (record.dimensions.clone(), record.measure_name.clone());
+        let next = self.series.len();
+        let at = *self.index.entry(key).or_insert(next);
+        if at == next {
+            self.series.push(Series {
+                dimensions: record.dimensions.clone(),
+                measure_name: record.measure_name.clone(),
+                ..Series::default()
+            });
+        }
+        self.series[at].upsert(record.time, record.version, &record.value);
+    }
+
+    fn expire(&mut self, before: i64) {
+        self.expired_before = self.expired_before.max(before);
+        for series in &mut self.series {
+            series.expire(before);
+        }
+    }
+}
+
+/// Every table's copy, by table id.
+#[derive(Default)]
+pub struct ColumnStore {
+    tables: RwLock<HashMap<u64, Arc<RwLock<TableColumns>>>>,
+    /// Ids of dropped tables: a notification that arrives after the drop must not bring the
+    /// table back (ids are never reused).
+    dropped: Mutex<std::collections::HashSet<u64>>,
+}
+
+impl ColumnStore {
+    /// The copy of table `table_id` (empty if nothing was written to it).
+    pub fn table(&self, table_id: u64) -> Arc<RwLock<TableColumns>> {
+        if let Some(t) = self.tables.read().expect("columns lock").get(&table_id) {
+            return Arc::clone(t);
+        }
+        Arc::clone(
+            self.tables
+                .write()
+                .expect("columns lock")
+                .entry(table_id)
+                .or_default(),
+        )
+    }
+
+    /// Loads every table's records from a snapshot. Register the store as an observer first:
+    /// a write that commits in between then arrives twice, which the upsert absorbs.
+    pub fn load(&self, snapshot: &Snapshot) -> Result<usize, StorageError> {
+        let mut loaded = 0;
+        for (_, table) in snapshot.every_table()? {
+            let columns = self.table(table.id);
+            let mut columns = columns.write().expect("columns lock");
+            for record in records::scan(snapshot.transaction(), table.id, None, ..)? {
+                columns.upsert(&record?);
+                loaded += 1;
+            }
+        }
+        Ok(loaded)
+    }
+}
+
+impl RecordObserver for ColumnStore {
+    fn records_written(&self, table_id: u64, records: &[StoredRecord]) {
+        if self
+            .dropped
+            .lock()
+            .expect("dropped lock")
+            .contains(&table_id)
+        {
+            return;
+        }
+        let table = self.table(table_id);
+        let mut table = table.write().expect("columns lock");
+        for record in records {
+            table.upsert(record);
+        }
+    }
+
+    fn table_dropped(&self, table_id: u64) {
+        self.dropped.lock().expect("dropped lock").insert(table_id);
+        self.tables.write().expect("columns lock").remove(&table_id);
+    }
+
+    fn records_expired(&self, table_id: u64, before: i64) {
+        self.table(table_id)
+            .write()
+            .expect("columns lock")
+            .expire(before);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::timestream::records::Scalar;
+
+    fn record(host: &str, time: i64, version: i64, value: f64) -> StoredRecord {
+        StoredRecord {
+            dimensions: vec![("host".to_owned(), host.to_owned())],
+            measure_name: "cpu".to_owned(),
+            time,
+            version,
+            value: MeasureValue::Single(Scalar::Double(value)),
+        }
+    }
+
+    fn values(store: &ColumnStore, host: &str) -> Vec<(i64, f64)> {
+        let table = store.table(1);
+        let table = table.read().expect("lock");
+        let series = table
+            .series
+            .iter()
+            .find(|s| s.dimension("host") == Some(host))
+            .expect("series");
+        series
+            .times
+            .iter()
+            .zip(&series.values)
+            .map(|(t, v)| match v {
+                MeasureValue::Single(Scalar::Double(d)) => (*t, *d),
+                other => panic!("{other:?}"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn records_in_any_order_end_sorted_with_the_highest_version() {
+        let store = ColumnStore::default();
+        store.records_written(1, &[record("a", 30, 1, 3.0), record("a", 10, 1, 1.0)]);
+        store.records_written(1, &[record("b", 5, 1, 9.0), record("a", 20, 1, 2.0)]);
+        // A higher version replaces; a lower one arriving late changes nothing.
+        store.records_written(1, &[record("a", 20, 3, 2.5)]);
+        store.records_written(1, &[record("a", 20, 2, 2.2)]);
+        assert_eq!(values(&store, "a"), [(10, 1.0), (20, 2.5), (30, 3.0)]);
+        assert_eq!(values(&store, "b"), [(5, 9.0)]);
+    }
+
+    #[test]
+    fn expiry_and_drops_are_final() {
+        let store = ColumnStore::default();
+        store.records_written(1, &[record("a", 10, 1, 1.0), record("a", 20, 1, 2.0)]);
+        store.records_expired(1, 15);
+        store.records_written(1, &[record("a", 12, 1, 1.2)]);
+        assert_eq!(values(&store, "a"), [(20, 2.0)]);
+        store.table_dropped(1);
+        store.records_written(1, &[record("a", 30, 1, 3.0)]);
+        assert!(store.table(1).read().expect("lock").series.is_empty());
+    }
+}
