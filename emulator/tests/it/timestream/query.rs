@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use aws_sdk_timestreamquery::error::ProvideErrorMetadata;
+use aws_sdk_timestreamquery::primitives::{DateTime, DateTimeFormat};
 use aws_sdk_timestreamquery::types::{Datum, ScalarType};
 use aws_sdk_timestreamwrite::Client as WriteClient;
 use aws_sdk_timestreamwrite::types::{Dimension, MeasureValueType, Record};
@@ -87,11 +88,15 @@ fn scalar(d: &Datum) -> &str {
     d.scalar_value().expect("a scalar")
 }
 
-/// `2026-11-24 10:45:00.000000000` for a time in milliseconds, from the Write API's own
-/// ISO 8601 formatter (`2026-11-24T10:45:00.000Z`), which the query engine does not use.
+/// `2026-11-24 10:45:00.000000000` for a time in milliseconds, from the SDK's own RFC 3339
+/// formatter (`2026-11-24T10:45:00.5Z`), not the emulator's.
 fn timestamp(ms: i64) -> String {
-    let iso = emulator::timestream::timestamp::iso8601_millis(ms);
-    format!("{}000000", iso.replace('T', " ").trim_end_matches('Z'))
+    let iso = DateTime::from_millis(ms)
+        .fmt(DateTimeFormat::DateTime)
+        .expect("in range");
+    let iso = iso.trim_end_matches('Z').replace('T', " ");
+    let (whole, fraction) = iso.split_once('.').unwrap_or((iso.as_str(), ""));
+    format!("{whole}.{fraction:0<9}")
 }
 
 const DRIFT: &str = "SELECT measure_name, bin(time, 5m) AS bucket, \
