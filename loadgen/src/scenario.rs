@@ -840,7 +840,11 @@ batch_size = 8
         }
         services.sort();
         services.dedup();
-        assert!(services.contains(&Service::DynamoDb));
+        assert_eq!(
+            services,
+            [Service::DynamoDb, Service::Registry, Service::Timestream],
+            "every service has a scenario"
+        );
     }
 
     #[test]
