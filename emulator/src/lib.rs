@@ -27,6 +27,7 @@ pub mod dynamodb;
 pub mod dynamodb_streams;
 mod http;
 mod metrics;
+mod periodic;
 mod registry;
 mod state;
 pub mod storage;
@@ -56,9 +57,9 @@ pub struct RunningEmulator {
     server: JoinHandle<std::io::Result<()>>,
     router: axum::Router,
     store: Arc<Store>,
-    ttl_sweeper: Option<dynamodb::ttl::sweeper::Sweeper>,
-    retention_sweeper: Option<timestream::retention::Sweeper>,
-    stream_retention: dynamodb::streams::retention::RetentionSweeper,
+    ttl_sweeper: Option<periodic::PeriodicThread>,
+    retention_sweeper: Option<periodic::PeriodicThread>,
+    stream_retention: periodic::PeriodicThread,
 }
 
 impl Emulator {
@@ -75,18 +76,15 @@ impl Emulator {
             .with_context(|| format!("binding {}:{}", config.host, config.port))?;
         let addr = listener.local_addr()?;
         dynamodb.set_endpoint_address(addr.to_string());
-        let ttl_sweeper = dynamodb::ttl::sweeper::Sweeper::start(
-            Arc::clone(&dynamodb),
-            config.ttl_sweep_interval(),
-        );
-        let stream_retention =
-            dynamodb::streams::retention::RetentionSweeper::start(Arc::clone(&dynamodb));
+        let ttl_sweeper =
+            dynamodb::ttl::sweeper::start(Arc::clone(&dynamodb), config.ttl_sweep_interval());
+        let stream_retention = dynamodb::streams::retention::start(Arc::clone(&dynamodb));
         let timestream = Arc::new(
             timestream::Timestream::open(Arc::clone(&store), &config)
                 .context("loading Timestream records")?,
         );
         timestream.set_endpoint_address(addr.to_string());
-        let retention_sweeper = timestream::retention::Sweeper::start(
+        let retention_sweeper = timestream::retention::start(
             Arc::clone(&timestream),
             config.retention_sweep_interval(),
         );

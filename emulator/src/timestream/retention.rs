@@ -16,13 +16,12 @@
 //! hear of the new cutoff.
 
 use std::sync::Arc;
-use std::sync::mpsc::{self, RecvTimeoutError};
-use std::thread::JoinHandle;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::Timestream;
 use super::catalog::{self, TableRecord};
 use super::records::{self, RecordTable};
+use crate::periodic::PeriodicThread;
 use crate::storage::StorageError;
 
 /// Records removed per write closure.
@@ -30,43 +29,18 @@ const DELETE_BATCH: usize = 1_000;
 /// Records removed per table per round; a larger backlog is cleared over several rounds.
 const ROUND_BUDGET: usize = 100_000;
 
-/// The running sweeper thread.
-pub struct Sweeper {
-    stop: mpsc::Sender<()>,
-    thread: JoinHandle<()>,
-}
-
-impl Sweeper {
-    /// Starts sweeping every `interval`; `None` when the interval is zero (sweeping off).
-    pub fn start(ts: Arc<Timestream>, interval: Duration) -> Option<Sweeper> {
-        if interval.is_zero() {
-            return None;
-        }
-        let (stop, stopped) = mpsc::channel();
-        let thread = std::thread::Builder::new()
-            .name("drydock-retention-sweeper".into())
-            .spawn(move || {
-                while let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(interval) {
-                    sweep_round(&ts, now_ns(), &|| {
-                        !matches!(stopped.try_recv(), Err(mpsc::TryRecvError::Empty))
-                    });
-                }
-            })
-            .expect("spawning the retention sweeper thread");
-        Some(Sweeper { stop, thread })
+/// Starts sweeping every `interval`; `None` when the interval is zero (sweeping off).
+pub fn start(ts: Arc<Timestream>, interval: Duration) -> Option<PeriodicThread> {
+    if interval.is_zero() {
+        return None;
     }
-
-    /// Stops the sweeper after its current write closure, and waits for it.
-    pub fn stop(self) {
-        let Sweeper { stop, thread } = self;
-        let _ = stop.send(());
-        // A round that is running takes the message to end early; the closed channel then
-        // ends the wait that follows it, which would otherwise last a whole interval.
-        drop(stop);
-        if thread.join().is_err() {
-            tracing::error!("the retention sweeper thread panicked");
-        }
-    }
+    Some(PeriodicThread::start(
+        "drydock-retention-sweeper",
+        interval,
+        move |stopping| {
+            sweep_round(&ts, now_ns(), stopping);
+        },
+    ))
 }
 
 fn now_ns() -> i64 {

@@ -9,8 +9,6 @@
 //! [`TRIM_BATCH`] records, so the sweeper never holds the writer for long.
 
 use std::sync::Arc;
-use std::sync::mpsc::{self, RecvTimeoutError};
-use std::thread::JoinHandle;
 use std::time::Duration;
 
 use redb::{ReadTransaction, ReadableTable};
@@ -19,6 +17,7 @@ use super::records::TIME_PREFIX;
 use super::{StreamMeta, catalog_key, store, stored};
 use crate::dynamodb::DynamoDb;
 use crate::dynamodb::catalog::now_epoch_seconds;
+use crate::periodic::PeriodicThread;
 use crate::storage::StorageError;
 use crate::storage::tables::{DYNAMODB_STREAMS, dynamodb_stream_records};
 
@@ -28,37 +27,14 @@ const TRIM_BATCH: usize = 1_000;
 /// The longest pause between two rounds.
 const MAX_INTERVAL: Duration = Duration::from_secs(60);
 
-/// The running sweeper thread.
-pub struct RetentionSweeper {
-    stop: mpsc::Sender<()>,
-    thread: JoinHandle<()>,
-}
-
-impl RetentionSweeper {
-    /// Starts sweeping four times per retention period (at least once a minute).
-    pub fn start(db: Arc<DynamoDb>) -> RetentionSweeper {
-        let interval = (db.stream_retention / 4).min(MAX_INTERVAL);
-        let (stop, stopped) = mpsc::channel();
-        let thread = std::thread::Builder::new()
-            .name("drydock-stream-retention".into())
-            .spawn(move || {
-                while let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(interval) {
-                    if let Err(e) = sweep_round(&db, now_ms()) {
-                        tracing::warn!(error = %e, "stream retention sweep failed");
-                    }
-                }
-            })
-            .expect("spawning the stream retention thread");
-        RetentionSweeper { stop, thread }
-    }
-
-    /// Stops the sweeper after its current write closure, and waits for it.
-    pub fn stop(self) {
-        let _ = self.stop.send(());
-        if self.thread.join().is_err() {
-            tracing::error!("the stream retention thread panicked");
+/// Starts sweeping four times per retention period (at least once a minute).
+pub fn start(db: Arc<DynamoDb>) -> PeriodicThread {
+    let interval = (db.stream_retention / 4).min(MAX_INTERVAL);
+    PeriodicThread::start("drydock-stream-retention", interval, move |_| {
+        if let Err(e) = sweep_round(&db, now_ms()) {
+            tracing::warn!(error = %e, "stream retention sweep failed");
         }
-    }
+    })
 }
 
 fn now_ms() -> u64 {

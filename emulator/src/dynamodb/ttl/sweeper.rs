@@ -10,8 +10,6 @@
 use std::collections::HashMap;
 use std::ops::Bound;
 use std::sync::Arc;
-use std::sync::mpsc::{self, RecvTimeoutError};
-use std::thread::JoinHandle;
 use std::time::Duration;
 
 use super::{active_attribute, is_expired};
@@ -21,6 +19,7 @@ use crate::dynamodb::error::{ErrorCode, Result};
 use crate::dynamodb::item::StoredItem;
 use crate::dynamodb::page;
 use crate::dynamodb::table_writer::TableWriter;
+use crate::periodic::PeriodicThread;
 use crate::storage::StorageError;
 use crate::storage::tables::dynamodb_items;
 
@@ -31,44 +30,19 @@ const ROUND_BUDGET: usize = 100_000;
 /// Items deleted per write closure.
 const DELETE_BATCH: usize = 100;
 
-/// The running sweeper thread.
-pub struct Sweeper {
-    stop: mpsc::Sender<()>,
-    thread: JoinHandle<()>,
-}
-
-impl Sweeper {
-    /// Starts sweeping every `interval`; `None` when the interval is zero (sweeping off).
-    pub fn start(db: Arc<DynamoDb>, interval: Duration) -> Option<Sweeper> {
-        if interval.is_zero() {
-            return None;
-        }
-        let (stop, stopped) = mpsc::channel();
-        let thread = std::thread::Builder::new()
-            .name("drydock-ttl-sweeper".into())
-            .spawn(move || {
-                let mut cursors = Cursors::default();
-                while let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(interval) {
-                    sweep_round(&db, &mut cursors, now_epoch_seconds(), &|| {
-                        !matches!(stopped.try_recv(), Err(mpsc::TryRecvError::Empty))
-                    });
-                }
-            })
-            .expect("spawning the TTL sweeper thread");
-        Some(Sweeper { stop, thread })
+/// Starts sweeping every `interval`; `None` when the interval is zero (sweeping off).
+pub fn start(db: Arc<DynamoDb>, interval: Duration) -> Option<PeriodicThread> {
+    if interval.is_zero() {
+        return None;
     }
-
-    /// Stops the sweeper after its current write closure, and waits for it.
-    pub fn stop(self) {
-        let Sweeper { stop, thread } = self;
-        let _ = stop.send(());
-        // A round that is running takes the message to end early; the closed channel then
-        // ends the wait that follows it, which would otherwise last a whole interval.
-        drop(stop);
-        if thread.join().is_err() {
-            tracing::error!("the TTL sweeper thread panicked");
-        }
-    }
+    let mut cursors = Cursors::default();
+    Some(PeriodicThread::start(
+        "drydock-ttl-sweeper",
+        interval,
+        move |stopping| {
+            sweep_round(&db, &mut cursors, now_epoch_seconds(), stopping);
+        },
+    ))
 }
 
 /// Where each table's walk resumes: the last stored key read, by table id.
