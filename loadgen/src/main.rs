@@ -379,15 +379,8 @@ async fn ci(args: CiArgs) -> Result<i32> {
         "loadgen ci: a request to the fixed-200 handler takes {:.1} µs here",
         floor.as_secs_f64() * 1e6
     );
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(&args.scenarios)
-        .with_context(|| format!("reading {}", args.scenarios.display()))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            p.extension().is_some_and(|e| e == "toml")
-                && p.file_name().is_some_and(|n| n != "targets.toml")
-        })
-        .collect();
-    paths.sort();
+    let paths = loadgen::scenario::scenario_files(&args.scenarios)
+        .with_context(|| format!("reading {}", args.scenarios.display()))?;
     let mut current = std::collections::BTreeMap::new();
     for path in paths {
         let scenario = match Scenario::load(&path) {
@@ -441,10 +434,19 @@ async fn ci(args: CiArgs) -> Result<i32> {
     }
     let baseline = regression::Baseline::load(&args.baseline)?;
     let compared = regression::compare(&baseline, &current, args.tolerance);
-    println!("scenario          operation      baseline  current  ratio  (p50 in floor requests)");
+    let scenario_width = compared.iter().map(|c| c.scenario.len()).max().unwrap_or(0);
+    let operation_width = compared
+        .iter()
+        .map(|c| c.operation.len())
+        .max()
+        .unwrap_or(0);
+    println!(
+        "  {:<scenario_width$} {:<operation_width$} {:>8} {:>8} {:>6}  (p50 in floor requests)",
+        "scenario", "operation", "baseline", "current", "ratio"
+    );
     for c in &compared {
         println!(
-            "{} {:<16} {:<13} {:>8.1} {:>8.1} {:>6.2}",
+            "{} {:<scenario_width$} {:<operation_width$} {:>8.1} {:>8.1} {:>6.2}",
             if c.regressed { "✗" } else { "✓" },
             c.scenario,
             c.operation,

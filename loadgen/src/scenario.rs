@@ -3,7 +3,7 @@
 //! whole before any load is sent; an invalid one is refused with a message naming the field.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::Deserialize;
@@ -691,6 +691,28 @@ fn field_at(text: &str, offset: usize) -> String {
     }
 }
 
+/// The files that sit beside the scenarios but are not scenarios: the target table and the
+/// price table.
+const NOT_SCENARIOS: [&str; 2] = ["targets.toml", "prices.toml"];
+
+/// The scenario files in `dir`, in name order.
+pub fn scenario_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut paths = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        let is_toml = path.extension().is_some_and(|e| e == "toml");
+        let is_table = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| NOT_SCENARIOS.contains(&n));
+        if is_toml && !is_table {
+            paths.push(path);
+        }
+    }
+    paths.sort();
+    Ok(paths)
+}
+
 /// `"20s"`, `"500ms"`, `"2m"`, `"1h"`.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
@@ -827,14 +849,9 @@ batch_size = 8
     fn the_committed_scenarios_are_valid() {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios");
         let mut services = Vec::new();
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path
-                .file_name()
-                .is_some_and(|n| n == "targets.toml" || n == "prices.toml")
-            {
-                continue;
-            }
+        let paths = scenario_files(&dir).unwrap();
+        assert_eq!(paths.len(), 4, "{paths:?}");
+        for path in paths {
             let scenario = Scenario::load(&path).unwrap_or_else(|e| panic!("{e}"));
             services.extend(scenario.services());
         }

@@ -10,25 +10,12 @@ use std::time::Duration;
 use loadgen::recorder::Outcome;
 use loadgen::report::{self, TargetTable};
 use loadgen::run::{self, Mode};
-use loadgen::scenario::{Arrival, Scenario, Service};
+use loadgen::scenario::{Arrival, Scenario, Service, scenario_files};
 use loadgen::target::Target;
 use loadgen::workload::{DynamoDbClient, Workload};
 
 fn scenarios_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios")
-}
-
-fn committed_scenarios() -> Vec<PathBuf> {
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(scenarios_dir())
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| {
-            p.file_name()
-                .is_some_and(|n| n != "targets.toml" && n != "prices.toml")
-        })
-        .collect();
-    paths.sort();
-    paths
 }
 
 /// The emulator's request counters, summed by service.
@@ -55,7 +42,7 @@ fn requests_by_service(addr: std::net::SocketAddr) -> BTreeMap<String, u64> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_scenarios_counts_match_what_the_emulator_saw() {
-    for path in committed_scenarios() {
+    for path in scenario_files(&scenarios_dir()).unwrap() {
         let mut scenario = Scenario::load(&path)
             .unwrap()
             .shrunk(Duration::from_secs(1));
