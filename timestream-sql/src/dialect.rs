@@ -9,7 +9,8 @@
 //!   (`time_bucket`) are refused naming the Timestream equivalent; the top-level select's
 //!   unnamed expressions are named `_col0`, `_col1`, ... by position, as the service names
 //!   them; every `"database"."table"` reference is collected, with its place in the text,
-//!   so the caller can resolve it against its catalog.
+//!   so the caller can resolve it against its catalog; an UNNEST that expands a column of
+//!   the relation before it is rewritten into something DataFusion plans (`unnest`).
 //!
 //! Errors carry the line and column of the offending token, as the service's do.
 
@@ -70,6 +71,7 @@ pub fn parse(sql: &str) -> Result<ParsedQuery, QueryError> {
     };
     rewrite_expressions(query)?;
     name_unnamed_columns(query);
+    crate::unnest::rewrite(query)?;
     let tables = table_references(query)?;
     Ok(ParsedQuery { statement, tables })
 }

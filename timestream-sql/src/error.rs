@@ -84,8 +84,51 @@ fn planning_message(e: &DataFusionError) -> String {
         {
             format!("Column '{}' does not exist", field.name)
         }
-        root => strip_prefixes(&root.to_string()).to_owned(),
+        root => with_timestream_type_names(strip_prefixes(&root.to_string())),
     }
+}
+
+/// The engine's messages name Arrow types (`List(non-null Struct("time": ...))`); the
+/// service's name its own (`timeseries(double)`). Those a query can meet are renamed.
+pub(crate) fn with_timestream_type_names(message: &str) -> String {
+    use datafusion::arrow::datatypes::{DataType, Field, IntervalUnit};
+    use std::sync::Arc;
+
+    use crate::functions::TIMESTAMP;
+    use crate::result::type_name;
+    use crate::timeseries;
+
+    let scalars = [
+        DataType::Float64,
+        DataType::Int64,
+        DataType::Utf8,
+        DataType::Boolean,
+    ];
+    let mut types: Vec<DataType> = scalars
+        .iter()
+        .map(|v| timeseries::data_type(v.clone()))
+        .collect();
+    types.extend(
+        [true, false]
+            .map(|nullable| DataType::List(Arc::new(Field::new_list_field(TIMESTAMP, nullable)))),
+    );
+    types.extend(scalars);
+    types.extend([
+        DataType::Utf8View,
+        TIMESTAMP,
+        DataType::Interval(IntervalUnit::MonthDayNano),
+    ]);
+    let mut renamings: Vec<(String, String)> = types
+        .iter()
+        .map(|t| (t.to_string(), type_name(t)))
+        .collect();
+    // Longest first, so that a type is renamed before the types inside it.
+    renamings.sort_by_key(|(arrow, _)| std::cmp::Reverse(arrow.len()));
+    let mut message = message.to_owned();
+    for (arrow, timestream) in renamings {
+        message = message.replace(&arrow, &timestream);
+    }
+    message
 }
 
 /// DataFusion prefixes its messages with their category ("Error during planning: ").

@@ -4,7 +4,8 @@
 //! `from_nanoseconds`, `to_nanoseconds`. Aggregate: `count_if`, `max_by`, `min_by`, and
 //! `approx_percentile` (DataFusion's `approx_percentile_cont` under Trino's name).
 //! `now()`, `date_trunc`, `avg`, `stddev` (the sample deviation, as in Trino) and the rest
-//! are DataFusion's own, with the same meaning.
+//! are DataFusion's own, with the same meaning. The timeseries functions are `timeseries`';
+//! `sequence` is `sequence`'s; UNNEST's column accessor is `unnest`'s.
 
 use std::cmp::Ordering;
 use std::sync::Arc;
@@ -13,7 +14,8 @@ use datafusion::arrow::array::{Array, ArrayRef, AsArray, Int64Array, TimestampNa
 use datafusion::arrow::datatypes::{
     DataType, Field, FieldRef, Int64Type, IntervalUnit, TimeUnit, TimestampNanosecondType,
 };
-use datafusion::common::{Result, ScalarValue, exec_err};
+use datafusion::common::{Result, ScalarValue, exec_err, plan_datafusion_err};
+use datafusion::error::DataFusionError;
 use datafusion::execution::SessionStateBuilder;
 use datafusion::functions_aggregate::approx_percentile_cont::approx_percentile_cont_udaf;
 use datafusion::logical_expr::expr::ScalarFunction;
@@ -25,9 +27,15 @@ use datafusion::logical_expr::{
     ScalarUDF, ScalarUDFImpl, Signature, Volatility, lit,
 };
 
+use crate::result::type_name;
+use crate::sequence::Sequence;
+use crate::timeseries::create::CreateTimeSeries;
+use crate::timeseries::interpolate::{Interpolate, Method};
+use crate::unnest::UnnestColumn;
+
 /// The column type of `time`: nanoseconds without a time zone (UTC).
 pub const TIMESTAMP: DataType = DataType::Timestamp(TimeUnit::Nanosecond, None);
-const DURATION: DataType = DataType::Interval(IntervalUnit::MonthDayNano);
+pub(crate) const DURATION: DataType = DataType::Interval(IntervalUnit::MonthDayNano);
 
 /// Adds Timestream's functions to a session.
 pub fn register(builder: SessionStateBuilder) -> SessionStateBuilder {
@@ -44,7 +52,19 @@ pub fn register(builder: SessionStateBuilder) -> SessionStateBuilder {
         ]
         .map(|c| Arc::new(ScalarUDF::from(EpochFunction::new(c)))),
     );
+    scalars.extend(
+        [
+            Method::Linear,
+            Method::SplineCubic,
+            Method::Locf,
+            Method::Fill,
+        ]
+        .map(|m| Arc::new(ScalarUDF::from(Interpolate::new(m)))),
+    );
+    scalars.push(Arc::new(ScalarUDF::from(Sequence::new())));
+    scalars.push(Arc::new(ScalarUDF::from(UnnestColumn::new())));
     let aggregates = vec![
+        Arc::new(AggregateUDF::from(CreateTimeSeries::new())),
         Arc::new(AggregateUDF::from(CountIf::new())),
         Arc::new(AggregateUDF::from(ExtremeBy::new(Ordering::Greater))),
         Arc::new(AggregateUDF::from(ExtremeBy::new(Ordering::Less))),
@@ -65,6 +85,21 @@ pub fn register(builder: SessionStateBuilder) -> SessionStateBuilder {
         .get_or_insert_default()
         .extend(aggregates);
     builder
+}
+
+/// A call with arguments of the wrong types, worded as Trino words it:
+/// `Unexpected parameters (varchar) for function abs. Expected: abs(double), abs(bigint)`.
+pub(crate) fn unexpected_parameters(
+    name: &str,
+    args: &[DataType],
+    expected: &[String],
+) -> DataFusionError {
+    let given: Vec<String> = args.iter().map(type_name).collect();
+    plan_datafusion_err!(
+        "Unexpected parameters ({}) for function {name}. Expected: {}",
+        given.join(", "),
+        expected.join(", ")
+    )
 }
 
 /// `ago(d)`: the query's start time minus `d`, fixed once per query like `now()`.

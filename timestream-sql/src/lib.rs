@@ -13,6 +13,9 @@ pub mod dialect;
 pub mod error;
 pub mod functions;
 pub mod result;
+mod sequence;
+mod timeseries;
+mod unnest;
 
 use std::collections::HashMap;
 use std::ops::ControlFlow;
@@ -29,7 +32,7 @@ use datafusion::sql::sqlparser::tokenizer::Location;
 
 pub use dialect::{ParsedQuery, TableReference};
 pub use error::{QueryError, QueryErrorKind};
-pub use result::{Column, ColumnType, Datum, ResultSet, ScalarType};
+pub use result::{Column, ColumnType, Datum, ResultSet, ScalarType, TimeSeriesPoint};
 
 /// What a query can read: databases, and a table provider per table.
 pub trait Catalog: Send + Sync {
@@ -159,14 +162,42 @@ fn output_columns(plan: &datafusion::logical_expr::LogicalPlan) -> Result<Vec<Co
         .collect()
 }
 
-/// DataFusion names unknown functions without their place; the query text has it.
+/// DataFusion names unknown functions, and functions called with arguments of the wrong
+/// types, without their place; the query text has it.
 fn planning_error(e: datafusion::error::DataFusionError, statement: &Statement) -> QueryError {
     let text = e.find_root().to_string();
-    let Some(name) = text
+    let (name, message) = if let Some(name) = text
         .split_once("Invalid function '")
         .and_then(|(_, rest)| rest.split_once('\''))
         .map(|(name, _)| name.to_owned())
-    else {
+    {
+        let message = format!("Function '{name}' not registered");
+        (name, message)
+    } else if let Some((_, unexpected)) = text.split_once("Unexpected parameters (")
+        && let Some((_, rest)) = unexpected.split_once(") for function ")
+        && let Some((name, _)) = rest.split_once(". Expected: ")
+    {
+        // DataFusion appends its own list of candidates, which names no Timestream type.
+        let unexpected = unexpected
+            .split_once(". No function matches")
+            .map_or(unexpected, |(ours, _)| ours);
+        let message = format!("Unexpected parameters ({unexpected}");
+        (name.to_owned(), message)
+    } else if let Some((_, rest)) =
+        text.split_once("No function matches the given name and argument types '")
+        && let Some((call, _)) = rest.split_once("'. ")
+        && let Some((name, arguments)) = call.split_once('(')
+    {
+        let arguments = arguments.strip_suffix(')').unwrap_or(arguments);
+        let message = format!(
+            "Unexpected parameters ({}) for function {name}",
+            error::with_timestream_type_names(arguments)
+        );
+        (name.to_owned(), message)
+    } else if text.contains("unnest() can only be applied to array, struct and null") {
+        let message = "UNNEST takes a timeseries or an array".to_owned();
+        ("unnest".to_owned(), message)
+    } else {
         return QueryError::from_planning(e);
     };
     let mut location = None;
@@ -180,10 +211,7 @@ fn planning_error(e: datafusion::error::DataFusionError, statement: &Statement) 
         }
         ControlFlow::Continue(())
     });
-    QueryError::at(
-        location.unwrap_or(Location::new(1, 1)),
-        format!("Function '{name}' not registered"),
-    )
+    QueryError::at(location.unwrap_or(Location::new(1, 1)), message)
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use datafusion::arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, RecordBatch, StructArray};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{
     DataType, Date32Type, Field, Float32Type, Float64Type, Int8Type, Int16Type, Int32Type,
@@ -17,6 +17,7 @@ use datafusion::arrow::temporal_conversions::{
 };
 
 use crate::error::QueryError;
+use crate::timeseries;
 
 /// Timestream's scalar types (`ScalarType` in the service model).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,12 +53,15 @@ impl ScalarType {
     }
 }
 
-/// A column's type: scalar, or an array or row of other types.
+/// A column's type: scalar, an array or row of other types, or a timeseries of measure
+/// values.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ColumnType {
     Scalar(ScalarType),
     Array(Box<Column>),
     Row(Vec<Column>),
+    /// The column of the measure values; like an array's element, it has no name.
+    TimeSeries(Box<Column>),
 }
 
 /// A result column. Array elements have no name.
@@ -74,6 +78,14 @@ pub enum Datum {
     Null,
     Array(Vec<Datum>),
     Row(Vec<Datum>),
+    TimeSeries(Vec<TimeSeriesPoint>),
+}
+
+/// One point of a timeseries value: its time as the service writes timestamps, and its value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TimeSeriesPoint {
+    pub time: String,
+    pub value: Datum,
 }
 
 /// A complete result: its columns, then its rows in order.
@@ -92,6 +104,12 @@ pub fn column(field: &Field) -> Result<Column, QueryError> {
 
 fn column_type(data_type: &DataType) -> Result<ColumnType, QueryError> {
     use ScalarType as S;
+    if let Some(value) = timeseries::value_type(data_type) {
+        return Ok(ColumnType::TimeSeries(Box::new(Column {
+            name: None,
+            ty: column_type(value)?,
+        })));
+    }
     let scalar = match data_type {
         DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => S::Varchar,
         DataType::Boolean => S::Boolean,
@@ -125,6 +143,33 @@ fn column_type(data_type: &DataType) -> Result<ColumnType, QueryError> {
         }
     };
     Ok(ColumnType::Scalar(scalar))
+}
+
+/// A type as Timestream's messages name it: `double`, `array(timestamp)`,
+/// `timeseries(bigint)`, `interval day to second`.
+pub fn type_name(data_type: &DataType) -> String {
+    if let Some(value) = timeseries::value_type(data_type) {
+        return format!("timeseries({})", type_name(value));
+    }
+    match data_type {
+        DataType::List(element)
+        | DataType::LargeList(element)
+        | DataType::FixedSizeList(element, _) => {
+            format!("array({})", type_name(element.data_type()))
+        }
+        DataType::Struct(fields) => {
+            let fields: Vec<String> = fields
+                .iter()
+                .map(|f| format!("{} {}", f.name(), type_name(f.data_type())))
+                .collect();
+            format!("row({})", fields.join(", "))
+        }
+        DataType::Dictionary(_, values) => type_name(values),
+        other => match column_type(other) {
+            Ok(ColumnType::Scalar(s)) => s.as_str().to_ascii_lowercase().replace('_', " "),
+            _ => other.to_string(),
+        },
+    }
 }
 
 /// The result of a query: `columns` from its output schema, rows from its batches.
@@ -225,6 +270,9 @@ fn datum(array: &dyn Array, row: usize) -> Result<Datum, QueryError> {
             format_year_month(array.as_primitive::<IntervalYearMonthType>().value(row))
         }
         DataType::Null => return Ok(Datum::Null),
+        DataType::List(_) if timeseries::value_type(array.data_type()).is_some() => {
+            return time_series(array.as_list::<i32>().value(row).as_struct());
+        }
         DataType::List(_) => {
             let list = array.as_list::<i32>().value(row);
             return Ok(Datum::Array(elements(list.as_ref())?));
@@ -250,6 +298,22 @@ fn datum(array: &dyn Array, row: usize) -> Result<Datum, QueryError> {
         }
     };
     Ok(Datum::Scalar(text))
+}
+
+fn time_series(points: &StructArray) -> Result<Datum, QueryError> {
+    let (times, values) = (points.column(0), points.column(1));
+    (0..points.len())
+        .map(|i| {
+            let Datum::Scalar(time) = datum(times.as_ref(), i)? else {
+                return Err(QueryError::internal("a timeseries point has no time"));
+            };
+            Ok(TimeSeriesPoint {
+                time,
+                value: datum(values.as_ref(), i)?,
+            })
+        })
+        .collect::<Result<_, _>>()
+        .map(Datum::TimeSeries)
 }
 
 fn elements(array: &dyn Array) -> Result<Vec<Datum>, QueryError> {

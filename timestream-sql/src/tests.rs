@@ -458,3 +458,389 @@ fn the_seed_s_drift_query_is_refused_at_its_interval() {
         e.message
     );
 }
+
+/// 2026-11-24 10:45:00 UTC, in nanoseconds.
+const BASE: i64 = 1_795_517_100_000_000_000;
+const SECOND: i64 = 1_000_000_000;
+/// The same instant in milliseconds, for `from_milliseconds`.
+const BASE_MS: i64 = BASE / 1_000_000;
+
+/// Host a: 1.0, 3.0, 2.0 a minute apart from BASE, written out of order; host b: one point,
+/// with a bigint measure beside each.
+fn series_points() -> Vec<Point> {
+    [
+        ("a", 60, 3.0, 30),
+        ("a", 0, 1.0, 10),
+        ("a", 120, 2.0, 20),
+        ("b", 30, 10.0, 5),
+    ]
+    .into_iter()
+    .map(|(host, seconds, double, bigint)| Point {
+        host,
+        measure: "m",
+        time: BASE + seconds * SECOND,
+        double: Some(double),
+        bigint: Some(bigint),
+    })
+    .collect()
+}
+
+fn at(seconds: i64) -> String {
+    format_timestamp(BASE + seconds * SECOND).expect("in range")
+}
+
+/// A timeseries datum as (time, value) pairs of strings.
+fn points_of(d: &Datum) -> Vec<(String, String)> {
+    match d {
+        Datum::TimeSeries(points) => points
+            .iter()
+            .map(|p| (p.time.clone(), scalar(&p.value).to_owned()))
+            .collect(),
+        other => panic!("not a timeseries: {other:?}"),
+    }
+}
+
+fn expected_points(points: &[(i64, &str)]) -> Vec<(String, String)> {
+    points
+        .iter()
+        .map(|(s, v)| (at(*s), (*v).to_owned()))
+        .collect()
+}
+
+const SERIES: &str = "SELECT host, create_time_series(time, measure_value::double) AS ts, \
+    create_time_series(time, measure_value::bigint) AS counts, create_time_series(time, host) AS hosts \
+    FROM \"ml-monitoring\".\"metrics\" GROUP BY host";
+
+#[test]
+fn create_time_series_gathers_each_group_in_time_order() {
+    let result = run(&format!("{SERIES} ORDER BY host"), series_points()).expect("query");
+    let series = |ty| {
+        ColumnType::TimeSeries(Box::new(Column {
+            name: None,
+            ty: ColumnType::Scalar(ty),
+        }))
+    };
+    let types: Vec<_> = result.columns.iter().map(|c| c.ty.clone()).collect();
+    assert_eq!(
+        types,
+        [
+            ColumnType::Scalar(ScalarType::Varchar),
+            series(ScalarType::Double),
+            series(ScalarType::Bigint),
+            series(ScalarType::Varchar)
+        ]
+    );
+    assert_eq!(names(&result), ["host", "ts", "counts", "hosts"]);
+    let a = &result.rows[0];
+    assert_eq!(
+        points_of(&a[1]),
+        expected_points(&[(0, "1.0"), (60, "3.0"), (120, "2.0")])
+    );
+    assert_eq!(
+        points_of(&a[2]),
+        expected_points(&[(0, "10"), (60, "30"), (120, "20")])
+    );
+    assert_eq!(
+        points_of(&a[3]),
+        expected_points(&[(0, "a"), (60, "a"), (120, "a")])
+    );
+    assert_eq!(
+        points_of(&result.rows[1][1]),
+        expected_points(&[(30, "10.0")])
+    );
+}
+
+#[test]
+fn create_time_series_refuses_null_values() {
+    let mut points = series_points();
+    points[0].double = None;
+    let e = run(SERIES, points).expect_err("refused");
+    assert_eq!(e.kind, QueryErrorKind::Execution);
+    assert!(e.message.contains("cannot be NULL"), "{}", e.message);
+}
+
+#[test]
+fn unnest_turns_a_timeseries_back_into_rows() {
+    let expected = vec![
+        vec!["a".to_owned(), at(0), "1.0".to_owned()],
+        vec!["a".to_owned(), at(60), "3.0".to_owned()],
+        vec!["a".to_owned(), at(120), "2.0".to_owned()],
+        vec!["b".to_owned(), at(30), "10.0".to_owned()],
+    ];
+    for (sql, columns) in [
+        (
+            format!(
+                "WITH s AS ({SERIES})\nSELECT s.host, t.at, t.v FROM s CROSS JOIN UNNEST(s.ts) AS t (at, v) ORDER BY s.host, t.at"
+            ),
+            ["host", "at", "v"],
+        ),
+        (
+            format!("SELECT host, time, value FROM ({SERIES}), UNNEST(ts) ORDER BY host, time"),
+            ["host", "time", "value"],
+        ),
+        (
+            format!(
+                "SELECT series.host, p.time, p.v FROM ({SERIES}) AS series CROSS JOIN UNNEST(ts) AS p(time, v) \
+                 WHERE p.v > 0 ORDER BY 1, 2"
+            ),
+            ["host", "time", "v"],
+        ),
+    ] {
+        let result = run(&sql, series_points()).expect("query");
+        assert_eq!(names(&result), columns, "{sql}");
+        let rows: Vec<Vec<String>> = result
+            .rows
+            .iter()
+            .map(|r| r.iter().map(|d| scalar(d).to_owned()).collect())
+            .collect();
+        assert_eq!(rows, expected, "{sql}");
+    }
+    // The relation's columns come first, then the points'.
+    let result = run(
+        &format!("SELECT * FROM ({SERIES}) CROSS JOIN UNNEST(counts) WHERE host = 'b'"),
+        series_points(),
+    )
+    .expect("query");
+    assert_eq!(
+        names(&result),
+        ["host", "ts", "counts", "hosts", "time", "value"]
+    );
+    assert_eq!(result.rows[0][5], Datum::Scalar("5".to_owned()));
+}
+
+#[test]
+fn unnest_expands_arrays_into_one_named_column() {
+    let result = run(
+        "SELECT host, n FROM \"ml-monitoring\".\"metrics\" CROSS JOIN UNNEST(sequence(1, 3)) AS t(n) \
+         WHERE host = 'b' ORDER BY n",
+        series_points(),
+    )
+    .expect("query");
+    let rows: Vec<Vec<&str>> = result
+        .rows
+        .iter()
+        .map(|r| r.iter().map(scalar).collect())
+        .collect();
+    assert_eq!(rows, [["b", "1"], ["b", "2"], ["b", "3"]]);
+}
+
+#[test]
+fn sequence_steps_integers_and_timestamps_inclusively() {
+    let result = run(
+        &format!(
+            "SELECT sequence(1, 4), sequence(5, 1, -2), sequence(3, 1), \
+             sequence(from_milliseconds({BASE_MS}), from_milliseconds({BASE_MS}) + 2m, 45s)"
+        ),
+        Vec::new(),
+    )
+    .expect("query");
+    let arrays: Vec<Vec<&str>> = result.rows[0]
+        .iter()
+        .map(|d| match d {
+            Datum::Array(items) => items.iter().map(scalar).collect(),
+            other => panic!("not an array: {other:?}"),
+        })
+        .collect();
+    let (t0, t45, t90) = (at(0), at(45), at(90));
+    assert_eq!(
+        arrays,
+        [
+            vec!["1", "2", "3", "4"],
+            vec!["5", "3", "1"],
+            vec!["3", "2", "1"],
+            vec![t0.as_str(), t45.as_str(), t90.as_str()]
+        ]
+    );
+    assert_eq!(
+        result.columns[3].ty,
+        ColumnType::Array(Box::new(Column {
+            name: None,
+            ty: ColumnType::Scalar(ScalarType::Timestamp)
+        }))
+    );
+    for (sql, message) in [
+        ("SELECT sequence(1, 5, 0)", "step must not be zero"),
+        (
+            "SELECT sequence(5, 1, 1)",
+            "sequence stop value should be greater than or equal to start value",
+        ),
+        (
+            "SELECT sequence(1, 20000)",
+            "result of sequence function must not have more than 10000 entries",
+        ),
+    ] {
+        let e = run(sql, Vec::new()).expect_err(sql);
+        assert!(e.message.contains(message), "{sql}: {}", e.message);
+    }
+}
+
+/// Host a's series (1.0 at 0 s, 3.0 at 60 s, 2.0 at 120 s) interpolated every 30 s from
+/// -30 s to 150 s; the values expected are worked out by hand in each case.
+fn interpolated(function: &str) -> Vec<(String, String)> {
+    let sql = format!(
+        "WITH s AS ({SERIES})\n\
+         SELECT {function}(ts, sequence(from_milliseconds({BASE_MS}) - 30s, from_milliseconds({BASE_MS}) + 150s, 30s){}) \
+         FROM s WHERE host = 'a'",
+        if function == "interpolate_fill" {
+            ", -1"
+        } else {
+            ""
+        }
+    );
+    let result = run(&sql, series_points()).expect("query");
+    assert_eq!(
+        result.columns[0].ty,
+        ColumnType::TimeSeries(Box::new(Column {
+            name: None,
+            ty: ColumnType::Scalar(ScalarType::Double)
+        })),
+        "{function}"
+    );
+    points_of(&result.rows[0][0])
+}
+
+#[test]
+fn interpolation_fills_between_points_and_leaves_out_the_outside() {
+    // -30 s and 150 s lie outside the series and have no point.
+    // Linear: halfway between 1.0 and 3.0 is 2.0; between 3.0 and 2.0, 2.5.
+    assert_eq!(
+        interpolated("interpolate_linear"),
+        expected_points(&[
+            (0, "1.0"),
+            (30, "2.0"),
+            (60, "3.0"),
+            (90, "2.5"),
+            (120, "2.0")
+        ])
+    );
+    // Last observation carried forward.
+    assert_eq!(
+        interpolated("interpolate_locf"),
+        expected_points(&[
+            (0, "1.0"),
+            (30, "1.0"),
+            (60, "3.0"),
+            (90, "3.0"),
+            (120, "2.0")
+        ])
+    );
+    // The fill value where the series has no point.
+    assert_eq!(
+        interpolated("interpolate_fill"),
+        expected_points(&[
+            (0, "1.0"),
+            (30, "-1.0"),
+            (60, "3.0"),
+            (90, "-1.0"),
+            (120, "2.0")
+        ])
+    );
+    // Natural cubic spline, x in seconds: 2·(60 + 60)·M1 = 6·((2 - 3)/60 - (3 - 1)/60), so
+    // M1 = -0.00125; at a midpoint (a = b = 1/2) the value is the linear one plus
+    // (1/8 - 1/2)·M·60²/6 for the inner end's M: 2.0 + 0.28125 and 2.5 + 0.28125.
+    assert_eq!(
+        interpolated("interpolate_spline_cubic"),
+        expected_points(&[
+            (0, "1.0"),
+            (30, "2.28125"),
+            (60, "3.0"),
+            (90, "2.78125"),
+            (120, "2.0")
+        ])
+    );
+}
+
+#[test]
+fn interpolation_at_one_timestamp_answers_a_value_or_null() {
+    let result = run(
+        &format!(
+            "WITH s AS ({SERIES})\n\
+             SELECT interpolate_linear(ts, from_milliseconds({BASE_MS}) + 90s), \
+             interpolate_locf(counts, from_milliseconds({BASE_MS}) + 90s), \
+             interpolate_fill(counts, from_milliseconds({BASE_MS}) + 45s, 7), \
+             interpolate_linear(ts, from_milliseconds({BASE_MS}) + 121s), \
+             interpolate_locf(hosts, from_milliseconds({BASE_MS}) - 1s) \
+             FROM s WHERE host = 'a'"
+        ),
+        series_points(),
+    )
+    .expect("query");
+    let types: Vec<_> = result.columns.iter().map(|c| c.ty.clone()).collect();
+    assert_eq!(
+        types,
+        [
+            ScalarType::Double,
+            ScalarType::Bigint,
+            ScalarType::Double,
+            ScalarType::Double,
+            ScalarType::Varchar
+        ]
+        .map(ColumnType::Scalar)
+    );
+    // 90 s: halfway from 3.0 to 2.0; locf keeps the bigint 30 of 60 s; 45 s has no point,
+    // so the fill; 121 s and -1 s are outside the series.
+    assert_eq!(
+        result.rows[0],
+        [
+            Datum::Scalar("2.5".to_owned()),
+            Datum::Scalar("30".to_owned()),
+            Datum::Scalar("7.0".to_owned()),
+            Datum::Null,
+            Datum::Null
+        ]
+    );
+}
+
+#[test]
+fn timeseries_functions_refuse_wrong_arguments_where_they_stand() {
+    for (sql, message) in [
+        (
+            "SELECT interpolate_linear(measure_value::double, time) FROM \"ml-monitoring\".\"metrics\"",
+            "line 1:8: Unexpected parameters (double, timestamp) for function interpolate_linear. \
+             Expected: interpolate_linear(timeseries(double), array(timestamp)), \
+             interpolate_linear(timeseries(double), timestamp)",
+        ),
+        (
+            "SELECT host,\n  create_time_series(time, time) FROM \"ml-monitoring\".\"metrics\" GROUP BY host",
+            "line 2:3: Unexpected parameters (timestamp, timestamp) for function create_time_series. \
+             Expected: create_time_series(timestamp, bigint), create_time_series(timestamp, boolean), \
+             create_time_series(timestamp, double), create_time_series(timestamp, varchar)",
+        ),
+        (
+            "SELECT interpolate_linear(create_time_series(time, host), time) FROM \"ml-monitoring\".\"metrics\"",
+            "line 1:8: Unexpected parameters (timeseries(varchar), timestamp) for function interpolate_linear.",
+        ),
+        (
+            "SELECT interpolate_fill(create_time_series(time, measure_value::double), time, 'x') \
+             FROM \"ml-monitoring\".\"metrics\"",
+            "line 1:8: Unexpected parameters (timeseries(double), timestamp, varchar) for function interpolate_fill.",
+        ),
+        (
+            "SELECT sequence(time, time, 'a') FROM \"ml-monitoring\".\"metrics\"",
+            "line 1:8: Unexpected parameters (timestamp, timestamp, varchar) for function sequence.",
+        ),
+        // A timeseries where a value is needed.
+        (
+            "SELECT host, abs(create_time_series(time, measure_value::double)) \
+             FROM \"ml-monitoring\".\"metrics\" GROUP BY host",
+            "line 1:14: Unexpected parameters (timeseries(double)) for function abs",
+        ),
+        (
+            "SELECT * FROM \"ml-monitoring\".\"metrics\" CROSS JOIN UNNEST(host) AS t(x)",
+            "line 1:59: UNNEST takes a timeseries or an array",
+        ),
+        (
+            "SELECT * FROM \"ml-monitoring\".\"metrics\" CROSS JOIN UNNEST(sequence(1, 2))",
+            "line 1:59: UNNEST of an array needs a name for its column",
+        ),
+        (
+            "WITH s AS (SELECT create_time_series(time, measure_value::double) AS ts \
+             FROM \"ml-monitoring\".\"metrics\")\nSELECT * FROM s CROSS JOIN UNNEST(ts) AS t(a, b, c)",
+            "line 2:35: Column alias list has 3 entries but 't' has 2 columns available",
+        ),
+    ] {
+        let e = run(sql, series_points()).expect_err(sql);
+        assert_eq!(e.kind, QueryErrorKind::Validation, "{sql}");
+        assert!(e.message.starts_with(message), "{sql}:\n{}", e.message);
+    }
+}

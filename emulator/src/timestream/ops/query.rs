@@ -12,7 +12,9 @@
 use crate::timestream::Timestream;
 use crate::timestream::error::Result;
 use crate::timestream::query::pages::{ClientTokenCheck, Results};
-use crate::timestream::types::query::{ColumnInfo, Datum, QueryRequest, QueryResponse, Row, Type};
+use crate::timestream::types::query::{
+    ColumnInfo, Datum, QueryRequest, QueryResponse, Row, TimeSeriesDataPoint, Type,
+};
 use crate::timestream::validate::{self, Violations};
 
 /// The longest query string the service takes.
@@ -90,6 +92,10 @@ pub(crate) fn column_type(ty: &timestream_sql::ColumnType) -> Type {
             row_column_info: Some(fields.iter().map(column_info).collect()),
             ..Type::default()
         },
+        ColumnType::TimeSeries(measure) => Type {
+            time_series_measure_value_column_info: Some(Box::new(column_info(measure))),
+            ..Type::default()
+        },
     }
 }
 
@@ -112,6 +118,18 @@ fn datum(value: timestream_sql::Datum) -> Datum {
             row_value: Some(Row {
                 data: items.into_iter().map(datum).collect(),
             }),
+            ..Datum::default()
+        },
+        D::TimeSeries(points) => Datum {
+            time_series_value: Some(
+                points
+                    .into_iter()
+                    .map(|p| TimeSeriesDataPoint {
+                        time: p.time,
+                        value: datum(p.value),
+                    })
+                    .collect(),
+            ),
             ..Datum::default()
         },
     }

@@ -35,11 +35,21 @@ pub struct Datum {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub scalar_value: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub time_series_value: Option<Vec<TimeSeriesDataPoint>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub array_value: Option<Vec<Datum>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub row_value: Option<Row>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub null_value: Option<bool>,
+}
+
+/// One point of a timeseries value.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "PascalCase")]
+pub struct TimeSeriesDataPoint {
+    pub time: String,
+    pub value: Datum,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -60,6 +70,8 @@ pub struct Type {
     pub array_column_info: Option<Box<ColumnInfo>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub row_column_info: Option<Vec<ColumnInfo>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub time_series_measure_value_column_info: Option<Box<ColumnInfo>>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]

@@ -474,3 +474,129 @@ async fn cancel_prepare_client_tokens_and_account_settings() {
     );
     h.stop().await;
 }
+
+/// m9's accuracy: 1.0, 3.0 and 2.0 a minute apart, starting on a whole minute.
+fn series_samples(now: i64) -> (i64, Vec<Sample>) {
+    let start = (now - 10 * MINUTE_MS).div_euclid(MINUTE_MS) * MINUTE_MS;
+    let samples = [1.0, 3.0, 2.0]
+        .into_iter()
+        .zip(0..)
+        .map(|(value, i)| Sample {
+            model: "m9",
+            time_ms: start + i * MINUTE_MS,
+            value,
+        })
+        .collect();
+    (start, samples)
+}
+
+const SERIES: &str = "WITH s AS (\n\
+    SELECT model_id, create_time_series(time, measure_value::double) AS ts, min(time) AS lo, max(time) AS hi\n\
+    FROM \"ml-monitoring\".\"metrics\" WHERE measure_name = 'prediction_accuracy' GROUP BY model_id)\n";
+
+#[tokio::test]
+async fn timeseries_answer_as_time_series_values_and_interpolate_over_a_sequence() {
+    let h = Harness::start().await;
+    let (start, samples) = series_samples(now_ms());
+    set_up(&h.timestream(), &samples).await;
+    let q = h.timestream_query();
+    let out = q
+        .query()
+        .query_string(format!(
+            "{SERIES}SELECT model_id, ts, interpolate_linear(ts, sequence(lo, hi, 30s)) AS filled FROM s"
+        ))
+        .send()
+        .await
+        .expect("query");
+
+    let columns = out.column_info();
+    assert_eq!(columns[1].name(), Some("ts"));
+    for column in &columns[1..] {
+        let measure = column
+            .r#type()
+            .and_then(|t| t.time_series_measure_value_column_info())
+            .expect("a timeseries column");
+        assert_eq!(measure.name(), None);
+        assert_eq!(
+            measure.r#type().and_then(|t| t.scalar_type()),
+            Some(&ScalarType::Double)
+        );
+    }
+    let points = |d: &Datum| -> Vec<(String, String)> {
+        d.time_series_value()
+            .iter()
+            .map(|p| {
+                (
+                    p.time().to_owned(),
+                    p.value()
+                        .and_then(|v| v.scalar_value())
+                        .expect("a value")
+                        .to_owned(),
+                )
+            })
+            .collect()
+    };
+    let expected = |values: &[&str]| -> Vec<(String, String)> {
+        values
+            .iter()
+            .zip(0..)
+            .map(|(v, i)| (timestamp(start + i * MINUTE_MS / 2), (*v).to_owned()))
+            .collect()
+    };
+    let row = out.rows()[0].data();
+    assert_eq!(scalar(&row[0]), "m9");
+    let raw: Vec<(String, String)> = samples
+        .iter()
+        .map(|s| (timestamp(s.time_ms), format!("{:.1}", s.value)))
+        .collect();
+    assert_eq!(points(&row[1]), raw);
+    // Every 30 s from the first point to the last: the points themselves, and halfway
+    // between 1.0 and 3.0 (2.0) and between 3.0 and 2.0 (2.5).
+    assert_eq!(
+        points(&row[2]),
+        expected(&["1.0", "2.0", "3.0", "2.5", "2.0"])
+    );
+
+    // UNNEST turns the interpolated series back into rows named time and value.
+    let out = q
+        .query()
+        .query_string(format!(
+            "{SERIES}, filled AS (SELECT model_id, interpolate_linear(ts, sequence(lo, hi, 30s)) AS f FROM s)\n\
+             SELECT model_id, time, value FROM filled CROSS JOIN UNNEST(f) ORDER BY time"
+        ))
+        .send()
+        .await
+        .expect("unnested");
+    let names: Vec<_> = out
+        .column_info()
+        .iter()
+        .map(|c| c.name().unwrap_or(""))
+        .collect();
+    assert_eq!(names, ["model_id", "time", "value"]);
+    let rows: Vec<(String, String)> = out
+        .rows()
+        .iter()
+        .map(|r| {
+            (
+                scalar(&r.data()[1]).to_owned(),
+                scalar(&r.data()[2]).to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(rows, expected(&["1.0", "2.0", "3.0", "2.5", "2.0"]));
+
+    let e = q
+        .query()
+        .query_string(format!("{SERIES}SELECT interpolate_linear(ts, 1) FROM s"))
+        .send()
+        .await
+        .expect_err("refused");
+    assert_eq!(e.code(), Some("ValidationException"));
+    assert!(
+        e.message()
+            .unwrap_or("")
+            .starts_with("line 4:8: Unexpected parameters (timeseries(double), bigint)"),
+        "{e:?}"
+    );
+    h.stop().await;
+}

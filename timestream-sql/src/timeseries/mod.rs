@@ -1,0 +1,101 @@
+//! Timestream's `timeseries` type and the functions over it.
+//!
+//! A timeseries is a list of points, each a time and a measure value, in time order. In Arrow
+//! it is a `List` of `Struct { time: Timestamp(ns), value: <measure type> }` whose item field
+//! is named [`ITEM`]: that name is what tells a timeseries from an array of rows, for the
+//! functions that take one and for the result encoding (`TimeSeriesValue`).
+//!
+//! - `create`: `create_time_series(time, value)`, the aggregate that builds one;
+//! - `interpolate`: `interpolate_linear`, `interpolate_spline_cubic`, `interpolate_locf` and
+//!   `interpolate_fill`, at a timestamp or at an array of them.
+
+pub mod create;
+pub mod interpolate;
+
+use std::sync::Arc;
+
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, ListArray, StructArray};
+use datafusion::arrow::buffer::{NullBuffer, OffsetBuffer};
+use datafusion::arrow::datatypes::{DataType, Field, Fields, TimestampNanosecondType};
+
+use crate::functions::TIMESTAMP;
+
+/// The name of a timeseries' list item field.
+pub const ITEM: &str = "timeseries";
+
+/// The type of a timeseries of `value`s.
+pub fn data_type(value: DataType) -> DataType {
+    DataType::List(Arc::new(Field::new(
+        ITEM,
+        DataType::Struct(point_fields(value)),
+        false,
+    )))
+}
+
+/// The measure type of a timeseries type; `None` for any other type.
+pub fn value_type(data_type: &DataType) -> Option<&DataType> {
+    let DataType::List(item) = data_type else {
+        return None;
+    };
+    let DataType::Struct(fields) = item.data_type() else {
+        return None;
+    };
+    match fields.iter().as_slice() {
+        [time, value] if item.name() == ITEM && time.name() == "time" => Some(value.data_type()),
+        _ => None,
+    }
+}
+
+fn point_fields(value: DataType) -> Fields {
+    Fields::from(vec![
+        Field::new("time", TIMESTAMP, false),
+        Field::new("value", value, true),
+    ])
+}
+
+/// Timeseries of `lengths[i]` points each (NULL where `nulls` says), from all their points
+/// in order.
+fn from_points(
+    lengths: &[usize],
+    nulls: Option<NullBuffer>,
+    times: ArrayRef,
+    values: ArrayRef,
+) -> ListArray {
+    let value_type = values.data_type().clone();
+    let points = StructArray::new(point_fields(value_type.clone()), vec![times, values], None);
+    let DataType::List(item) = data_type(value_type) else {
+        unreachable!("a timeseries is a list")
+    };
+    ListArray::new(
+        item,
+        OffsetBuffer::from_lengths(lengths.iter().copied()),
+        Arc::new(points),
+        nulls,
+    )
+}
+
+/// One timeseries' points: their times, and their values as stored.
+struct Points {
+    times: Vec<i64>,
+    values: ArrayRef,
+}
+
+impl Points {
+    /// The points of row `row` of a timeseries array, or `None` if it is NULL.
+    fn of(series: &ListArray, row: usize) -> Option<Points> {
+        if series.is_null(row) {
+            return None;
+        }
+        let points = series.value(row);
+        let points = points.as_struct();
+        let times = points
+            .column(0)
+            .as_primitive::<TimestampNanosecondType>()
+            .values()
+            .to_vec();
+        Some(Points {
+            times,
+            values: Arc::clone(points.column(1)),
+        })
+    }
+}
