@@ -12,7 +12,8 @@ use std::sync::Arc;
 
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, Int64Array, TimestampNanosecondArray};
 use datafusion::arrow::datatypes::{
-    DataType, Field, FieldRef, Int64Type, IntervalUnit, TimeUnit, TimestampNanosecondType,
+    DataType, Field, FieldRef, Int64Type, IntervalMonthDayNano, IntervalUnit, TimeUnit,
+    TimestampNanosecondType,
 };
 use datafusion::common::{Result, ScalarValue, exec_err, plan_datafusion_err};
 use datafusion::error::DataFusionError;
@@ -29,6 +30,8 @@ use datafusion::logical_expr::{
 
 use crate::result::type_name;
 use crate::sequence::Sequence;
+use crate::timeseries::calculus::{Calculus, CalculusFunction};
+use crate::timeseries::correlate::{Coefficient, Correlate};
 use crate::timeseries::create::CreateTimeSeries;
 use crate::timeseries::interpolate::{Interpolate, Method};
 use crate::unnest::UnnestColumn;
@@ -61,6 +64,18 @@ pub fn register(builder: SessionStateBuilder) -> SessionStateBuilder {
         ]
         .map(|m| Arc::new(ScalarUDF::from(Interpolate::new(m)))),
     );
+    scalars.extend(
+        [
+            Calculus::Derivative,
+            Calculus::NonNegativeDerivative,
+            Calculus::Integral,
+        ]
+        .map(|c| Arc::new(ScalarUDF::from(CalculusFunction::new(c)))),
+    );
+    scalars.extend(
+        [Coefficient::Pearson, Coefficient::Spearman]
+            .map(|c| Arc::new(ScalarUDF::from(Correlate::new(c)))),
+    );
     scalars.push(Arc::new(ScalarUDF::from(Sequence::new())));
     scalars.push(Arc::new(ScalarUDF::from(UnnestColumn::new())));
     let aggregates = vec![
@@ -86,6 +101,19 @@ pub fn register(builder: SessionStateBuilder) -> SessionStateBuilder {
         .extend(aggregates);
     builder
 }
+
+/// A day-to-second duration in nanoseconds; `what` names its use in the error for a
+/// duration in months, which has no fixed length.
+pub(crate) fn duration_nanos(duration: IntervalMonthDayNano, what: &str) -> Result<i128> {
+    if duration.months != 0 {
+        return exec_err!(
+            "{what} takes a duration in days, hours, minutes, seconds or less, not in months"
+        );
+    }
+    Ok(i128::from(duration.days) * NANOS_PER_DAY + i128::from(duration.nanoseconds))
+}
+
+const NANOS_PER_DAY: i128 = 86_400_000_000_000;
 
 /// A call with arguments of the wrong types, worded as Trino words it:
 /// `Unexpected parameters (varchar) for function abs. Expected: abs(double), abs(bigint)`.

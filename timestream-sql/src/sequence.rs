@@ -17,11 +17,10 @@ use datafusion::logical_expr::{
     ColumnarValue, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility,
 };
 
-use crate::functions::{DURATION, TIMESTAMP, unexpected_parameters};
+use crate::functions::{DURATION, TIMESTAMP, duration_nanos, unexpected_parameters};
 
 /// Trino's bound on the length of a sequence.
 const MAX_ENTRIES: i128 = 10_000;
-const NANOS_PER_DAY: i128 = 86_400_000_000_000;
 
 #[derive(Debug, PartialEq, Eq, Hash)]
 pub struct Sequence {
@@ -113,13 +112,7 @@ impl ScalarUDFImpl for Sequence {
                 let step = arrays[2]
                     .as_primitive::<IntervalMonthDayNanoType>()
                     .value(row);
-                if step.months != 0 {
-                    return exec_err!(
-                        "sequence steps timestamps by days, hours, minutes, seconds or less, not by months"
-                    );
-                }
-                let step = i128::from(step.days) * NANOS_PER_DAY + i128::from(step.nanoseconds);
-                (start, stop, step)
+                (start, stop, duration_nanos(step, "sequence")?)
             } else {
                 let integers = |i: usize| arrays[i].as_primitive::<Int64Type>().value(row);
                 let (start, stop) = (integers(0), integers(1));

@@ -792,6 +792,80 @@ fn interpolation_at_one_timestamp_answers_a_value_or_null() {
 }
 
 #[test]
+fn derivatives_and_integrals_follow_the_points() {
+    let result = run(
+        &format!(
+            "WITH s AS ({SERIES})\n\
+             SELECT derivative_linear(ts, 1m), derivative_linear(ts, 1s), \
+             non_negative_derivative_linear(ts, 1m), integral_trapezoidal(ts), \
+             integral_trapezoidal(ts, 1m), integral_trapezoidal(counts, 1m) \
+             FROM s WHERE host = 'a'"
+        ),
+        series_points(),
+    )
+    .expect("query");
+    let row = &result.rows[0];
+    // From 1.0 to 3.0 over a minute, then to 2.0 over the next.
+    assert_eq!(
+        points_of(&row[0]),
+        expected_points(&[(60, "2.0"), (120, "-1.0")])
+    );
+    let per_second: Vec<f64> = points_of(&row[1])
+        .iter()
+        .map(|(_, v)| v.parse().expect("double"))
+        .collect();
+    assert_eq!(per_second.len(), 2);
+    close(&per_second[0].to_string(), 2.0 / 60.0);
+    close(&per_second[1].to_string(), -1.0 / 60.0);
+    assert_eq!(points_of(&row[2]), expected_points(&[(60, "2.0")]));
+    // Trapezoids: (1 + 3) / 2 over 60 s and (3 + 2) / 2 over 60 s: 120 + 150 per second,
+    // 2 + 2.5 per minute; the bigint series (10, 30, 20): 20 + 25 per minute.
+    let doubles: Vec<&str> = row[3..].iter().map(scalar).collect();
+    assert_eq!(doubles, ["270.0", "4.5", "45.0"]);
+    assert_eq!(
+        result.columns[0].ty,
+        ColumnType::TimeSeries(Box::new(Column {
+            name: None,
+            ty: ColumnType::Scalar(ScalarType::Double)
+        }))
+    );
+}
+
+#[test]
+fn correlations_need_the_same_timestamps() {
+    // Host a's doubles (1, 3, 2) and bigints (10, 30, 20) move together exactly; host b's
+    // single point has no correlation.
+    let result = run(
+        &format!(
+            "WITH s AS ({SERIES})\n\
+             SELECT host, correlate_pearson(ts, counts), correlate_spearman(counts, ts) FROM s ORDER BY host"
+        ),
+        series_points(),
+    )
+    .expect("query");
+    assert_eq!(
+        result.rows[0][1..],
+        [
+            Datum::Scalar("1.0".to_owned()),
+            Datum::Scalar("1.0".to_owned())
+        ]
+    );
+    assert_eq!(result.rows[1][1..], [Datum::Null, Datum::Null]);
+    let e = run(
+        &format!(
+            "WITH s AS ({SERIES})\nSELECT correlate_pearson(ts, derivative_linear(ts, 1m)) FROM s"
+        ),
+        series_points(),
+    )
+    .expect_err("different timestamps");
+    assert!(
+        e.message.contains("must have the same timestamps"),
+        "{}",
+        e.message
+    );
+}
+
+#[test]
 fn timeseries_functions_refuse_wrong_arguments_where_they_stand() {
     for (sql, message) in [
         (
@@ -818,6 +892,17 @@ fn timeseries_functions_refuse_wrong_arguments_where_they_stand() {
         (
             "SELECT sequence(time, time, 'a') FROM \"ml-monitoring\".\"metrics\"",
             "line 1:8: Unexpected parameters (timestamp, timestamp, varchar) for function sequence.",
+        ),
+        (
+            "SELECT integral_trapezoidal(create_time_series(time, host)) FROM \"ml-monitoring\".\"metrics\"",
+            "line 1:8: Unexpected parameters (timeseries(varchar)) for function integral_trapezoidal. \
+             Expected: integral_trapezoidal(timeseries(double), interval day to second), \
+             integral_trapezoidal(timeseries(double))",
+        ),
+        (
+            "SELECT derivative_linear(create_time_series(time, measure_value::double)) \
+             FROM \"ml-monitoring\".\"metrics\"",
+            "line 1:8: Unexpected parameters (timeseries(double)) for function derivative_linear.",
         ),
         // A timeseries where a value is needed.
         (

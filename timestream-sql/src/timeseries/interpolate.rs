@@ -27,7 +27,7 @@ use datafusion::logical_expr::{
     ColumnarValue, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility,
 };
 
-use super::{Points, data_type, from_points, value_type};
+use super::{Points, data_type, from_points, is_numeric, value_type};
 use crate::functions::{TIMESTAMP, unexpected_parameters};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -50,10 +50,6 @@ impl Interpolate {
             method,
             signature: Signature::user_defined(Volatility::Immutable),
         }
-    }
-
-    fn accepts(&self, value: &DataType) -> bool {
-        self.method == Method::Locf || matches!(value, DataType::Float64 | DataType::Int64)
     }
 
     fn expected(&self) -> Vec<String> {
@@ -117,9 +113,9 @@ impl ScalarUDFImpl for Interpolate {
             _ => None,
         }
         .and_then(|(series, at)| {
-            let value = value_type(series)?;
+            value_type(series)?;
             let at = timestamps(at)?;
-            self.accepts(value).then(|| {
+            (self.method == Method::Locf || is_numeric(series)).then(|| {
                 let mut coerced = vec![series.clone(), at];
                 if fill {
                     coerced.push(DataType::Float64);

@@ -7,8 +7,13 @@
 //!
 //! - `create`: `create_time_series(time, value)`, the aggregate that builds one;
 //! - `interpolate`: `interpolate_linear`, `interpolate_spline_cubic`, `interpolate_locf` and
-//!   `interpolate_fill`, at a timestamp or at an array of them.
+//!   `interpolate_fill`, at a timestamp or at an array of them;
+//! - `calculus`: `derivative_linear`, `non_negative_derivative_linear`,
+//!   `integral_trapezoidal`;
+//! - `correlate`: `correlate_pearson`, `correlate_spearman`.
 
+pub mod calculus;
+pub mod correlate;
 pub mod create;
 pub mod interpolate;
 
@@ -16,7 +21,9 @@ use std::sync::Arc;
 
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, ListArray, StructArray};
 use datafusion::arrow::buffer::{NullBuffer, OffsetBuffer};
-use datafusion::arrow::datatypes::{DataType, Field, Fields, TimestampNanosecondType};
+use datafusion::arrow::compute::cast;
+use datafusion::arrow::datatypes::{DataType, Field, Fields, Float64Type, TimestampNanosecondType};
+use datafusion::common::Result;
 
 use crate::functions::TIMESTAMP;
 
@@ -44,6 +51,14 @@ pub fn value_type(data_type: &DataType) -> Option<&DataType> {
         [time, value] if item.name() == ITEM && time.name() == "time" => Some(value.data_type()),
         _ => None,
     }
+}
+
+/// Whether a type is a timeseries of numbers, which the numeric functions take.
+fn is_numeric(data_type: &DataType) -> bool {
+    matches!(
+        value_type(data_type),
+        Some(DataType::Float64 | DataType::Int64)
+    )
 }
 
 fn point_fields(value: DataType) -> Fields {
@@ -81,6 +96,24 @@ struct Points {
 }
 
 impl Points {
+    /// Row `row` of a numeric timeseries array as times and doubles, points with a NULL
+    /// value left out; `None` if the row is NULL.
+    fn numbers(series: &ListArray, row: usize) -> Result<Option<(Vec<i64>, Vec<f64>)>> {
+        let Some(points) = Points::of(series, row) else {
+            return Ok(None);
+        };
+        let values = cast(&points.values, &DataType::Float64)?;
+        let values = values.as_primitive::<Float64Type>();
+        Ok(Some(
+            points
+                .times
+                .iter()
+                .zip(values)
+                .filter_map(|(&t, v)| Some((t, v?)))
+                .unzip(),
+        ))
+    }
+
     /// The points of row `row` of a timeseries array, or `None` if it is NULL.
     fn of(series: &ListArray, row: usize) -> Option<Points> {
         if series.is_null(row) {

@@ -503,7 +503,8 @@ async fn timeseries_answer_as_time_series_values_and_interpolate_over_a_sequence
     let out = q
         .query()
         .query_string(format!(
-            "{SERIES}SELECT model_id, ts, interpolate_linear(ts, sequence(lo, hi, 30s)) AS filled FROM s"
+            "{SERIES}SELECT model_id, ts, interpolate_linear(ts, sequence(lo, hi, 30s)) AS filled, \
+             integral_trapezoidal(ts, 1m) AS area FROM s"
         ))
         .send()
         .await
@@ -511,7 +512,7 @@ async fn timeseries_answer_as_time_series_values_and_interpolate_over_a_sequence
 
     let columns = out.column_info();
     assert_eq!(columns[1].name(), Some("ts"));
-    for column in &columns[1..] {
+    for column in &columns[1..3] {
         let measure = column
             .r#type()
             .and_then(|t| t.time_series_measure_value_column_info())
@@ -555,6 +556,12 @@ async fn timeseries_answer_as_time_series_values_and_interpolate_over_a_sequence
     assert_eq!(
         points(&row[2]),
         expected(&["1.0", "2.0", "3.0", "2.5", "2.0"])
+    );
+    // Two one-minute trapezoids: (1 + 3) / 2 and (3 + 2) / 2.
+    assert_eq!(scalar(&row[3]), "4.5");
+    assert_eq!(
+        columns[3].r#type().and_then(|t| t.scalar_type()),
+        Some(&ScalarType::Double)
     );
 
     // UNNEST turns the interpolated series back into rows named time and value.
