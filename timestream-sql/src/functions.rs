@@ -102,6 +102,30 @@ pub fn register(builder: SessionStateBuilder) -> SessionStateBuilder {
     builder
 }
 
+/// Calls `f` with the arguments as arrays of the call's rows; answers a scalar when every
+/// argument is one, as DataFusion expects of a call on constants.
+pub(crate) fn row_by_row(
+    args: &ScalarFunctionArgs,
+    f: impl FnOnce(&[ArrayRef]) -> Result<ArrayRef>,
+) -> Result<ColumnarValue> {
+    let arrays = args
+        .args
+        .iter()
+        .map(|a| a.to_array(args.number_rows))
+        .collect::<Result<Vec<_>>>()?;
+    let output = f(&arrays)?;
+    if args
+        .args
+        .iter()
+        .all(|a| matches!(a, ColumnarValue::Scalar(_)))
+    {
+        return Ok(ColumnarValue::Scalar(ScalarValue::try_from_array(
+            &output, 0,
+        )?));
+    }
+    Ok(ColumnarValue::Array(output))
+}
+
 /// A day-to-second duration in nanoseconds; `what` names its use in the error for a
 /// duration in months, which has no fixed length.
 pub(crate) fn duration_nanos(duration: IntervalMonthDayNano, what: &str) -> Result<i128> {
@@ -272,9 +296,13 @@ impl ScalarUDFImpl for EpochFunction {
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        let rows = args.number_rows;
-        let input = args.args[0].to_array(rows)?;
-        let output: ArrayRef = match self.conversion {
+        row_by_row(&args, |arrays| self.convert(&arrays[0]))
+    }
+}
+
+impl EpochFunction {
+    fn convert(&self, input: &ArrayRef) -> Result<ArrayRef> {
+        Ok(match self.conversion {
             EpochConversion::FromMilliseconds => {
                 let millis = input.as_primitive::<Int64Type>();
                 let nanos: TimestampNanosecondArray = millis.try_unary(|ms| {
@@ -301,13 +329,7 @@ impl ScalarUDFImpl for EpochFunction {
                     .as_primitive::<TimestampNanosecondType>()
                     .reinterpret_cast::<Int64Type>(),
             ),
-        };
-        if matches!(args.args[0], ColumnarValue::Scalar(_)) {
-            return Ok(ColumnarValue::Scalar(ScalarValue::try_from_array(
-                &output, 0,
-            )?));
-        }
-        Ok(ColumnarValue::Array(output))
+        })
     }
 }
 

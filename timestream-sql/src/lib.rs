@@ -198,7 +198,7 @@ fn planning_error(e: datafusion::error::DataFusionError, statement: &Statement) 
         let message = "UNNEST takes a timeseries or an array".to_owned();
         ("unnest".to_owned(), message)
     } else {
-        return QueryError::from_planning(e);
+        return with_column_place(QueryError::from_planning(e), statement);
     };
     let mut location = None;
     let _ = visit_expressions(statement, |expr| {
@@ -212,6 +212,37 @@ fn planning_error(e: datafusion::error::DataFusionError, statement: &Statement) 
         ControlFlow::Continue(())
     });
     QueryError::at(location.unwrap_or(Location::new(1, 1)), message)
+}
+
+/// An unknown column that DataFusion reports without its place (in an UNNEST's argument,
+/// say) placed at its first mention.
+fn with_column_place(error: QueryError, statement: &Statement) -> QueryError {
+    let Some(column) = error
+        .message
+        .strip_prefix("Column '")
+        .and_then(|rest| rest.strip_suffix("' does not exist"))
+    else {
+        return error;
+    };
+    let mut location = None;
+    let _ = visit_expressions(statement, |expr| {
+        let ident = match expr {
+            Expr::Identifier(ident) => Some(ident),
+            Expr::CompoundIdentifier(parts) => parts.last(),
+            _ => None,
+        };
+        if let Some(ident) = ident
+            && ident.value == column
+        {
+            location = Some(ident.span.start);
+            return ControlFlow::Break(());
+        }
+        ControlFlow::Continue(())
+    });
+    match location {
+        Some(location) => QueryError::at(location, &error.message),
+        None => error,
+    }
 }
 
 #[cfg(test)]

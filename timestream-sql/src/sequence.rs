@@ -12,12 +12,12 @@ use datafusion::arrow::buffer::{NullBuffer, OffsetBuffer};
 use datafusion::arrow::datatypes::{
     DataType, Field, Int64Type, IntervalMonthDayNanoType, TimestampNanosecondType,
 };
-use datafusion::common::{Result, ScalarValue, exec_err};
+use datafusion::common::{Result, exec_err};
 use datafusion::logical_expr::{
     ColumnarValue, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility,
 };
 
-use crate::functions::{DURATION, TIMESTAMP, duration_nanos, unexpected_parameters};
+use crate::functions::{DURATION, TIMESTAMP, duration_nanos, row_by_row, unexpected_parameters};
 
 /// Trino's bound on the length of a sequence.
 const MAX_ENTRIES: i128 = 10_000;
@@ -82,68 +82,59 @@ impl ScalarUDFImpl for Sequence {
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        let rows = args.number_rows;
-        let scalar = args
-            .args
-            .iter()
-            .all(|a| matches!(a, ColumnarValue::Scalar(_)));
-        let arrays = args
-            .args
-            .iter()
-            .map(|a| a.to_array(rows))
-            .collect::<Result<Vec<_>>>()?;
-        let timestamps = matches!(arrays[0].data_type(), DataType::Timestamp(..));
-        let mut lengths = Vec::with_capacity(rows);
-        let mut valid = Vec::with_capacity(rows);
-        let mut entries: Vec<i64> = Vec::new();
-        for row in 0..rows {
-            if arrays.iter().any(|a| a.is_null(row)) {
-                lengths.push(0);
-                valid.push(false);
-                continue;
-            }
-            let (start, stop, step) = if timestamps {
-                let start = arrays[0]
-                    .as_primitive::<TimestampNanosecondType>()
-                    .value(row);
-                let stop = arrays[1]
-                    .as_primitive::<TimestampNanosecondType>()
-                    .value(row);
-                let step = arrays[2]
-                    .as_primitive::<IntervalMonthDayNanoType>()
-                    .value(row);
-                (start, stop, duration_nanos(step, "sequence")?)
-            } else {
-                let integers = |i: usize| arrays[i].as_primitive::<Int64Type>().value(row);
-                let (start, stop) = (integers(0), integers(1));
-                let step = match arrays.get(2) {
-                    Some(_) => i128::from(integers(2)),
-                    None if stop >= start => 1,
-                    None => -1,
-                };
-                (start, stop, step)
-            };
-            let before = entries.len();
-            extend(&mut entries, start, stop, step)?;
-            lengths.push(entries.len() - before);
-            valid.push(true);
-        }
-        let values: ArrayRef = if timestamps {
-            Arc::new(TimestampNanosecondArray::from(entries))
-        } else {
-            Arc::new(Int64Array::from(entries))
-        };
-        let list = ListArray::try_new(
-            Arc::new(Field::new_list_field(values.data_type().clone(), true)),
-            OffsetBuffer::from_lengths(lengths),
-            values,
-            Some(NullBuffer::from(valid)),
-        )?;
-        if scalar {
-            return Ok(ColumnarValue::Scalar(ScalarValue::List(Arc::new(list))));
-        }
-        Ok(ColumnarValue::Array(Arc::new(list)))
+        row_by_row(&args, |arrays| sequences(arrays, args.number_rows))
     }
+}
+
+/// Each row's sequence from its `start`, `stop` and `step` (arrays of one type).
+fn sequences(arrays: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+    let timestamps = matches!(arrays[0].data_type(), DataType::Timestamp(..));
+    let mut lengths = Vec::with_capacity(rows);
+    let mut valid = Vec::with_capacity(rows);
+    let mut entries: Vec<i64> = Vec::new();
+    for row in 0..rows {
+        if arrays.iter().any(|a| a.is_null(row)) {
+            lengths.push(0);
+            valid.push(false);
+            continue;
+        }
+        let (start, stop, step) = if timestamps {
+            let start = arrays[0]
+                .as_primitive::<TimestampNanosecondType>()
+                .value(row);
+            let stop = arrays[1]
+                .as_primitive::<TimestampNanosecondType>()
+                .value(row);
+            let step = arrays[2]
+                .as_primitive::<IntervalMonthDayNanoType>()
+                .value(row);
+            (start, stop, duration_nanos(step, "sequence")?)
+        } else {
+            let integers = |i: usize| arrays[i].as_primitive::<Int64Type>().value(row);
+            let (start, stop) = (integers(0), integers(1));
+            let step = match arrays.get(2) {
+                Some(_) => i128::from(integers(2)),
+                None if stop >= start => 1,
+                None => -1,
+            };
+            (start, stop, step)
+        };
+        let before = entries.len();
+        extend(&mut entries, start, stop, step)?;
+        lengths.push(entries.len() - before);
+        valid.push(true);
+    }
+    let values: ArrayRef = if timestamps {
+        Arc::new(TimestampNanosecondArray::from(entries))
+    } else {
+        Arc::new(Int64Array::from(entries))
+    };
+    Ok(Arc::new(ListArray::try_new(
+        Arc::new(Field::new_list_field(values.data_type().clone(), true)),
+        OffsetBuffer::from_lengths(lengths),
+        values,
+        Some(NullBuffer::from(valid)),
+    )?))
 }
 
 /// Appends `start, start + step, ...` up to `stop` inclusive, with Trino's checks.

@@ -923,6 +923,10 @@ fn timeseries_functions_refuse_wrong_arguments_where_they_stand() {
              FROM \"ml-monitoring\".\"metrics\")\nSELECT * FROM s CROSS JOIN UNNEST(ts) AS t(a, b, c)",
             "line 2:35: Column alias list has 3 entries but 't' has 2 columns available",
         ),
+        (
+            "SELECT * FROM \"ml-monitoring\".\"metrics\" CROSS JOIN UNNEST(nope) AS t(x)",
+            "line 1:59: Column 'nope' does not exist",
+        ),
     ] {
         let e = run(sql, series_points()).expect_err(sql);
         assert_eq!(e.kind, QueryErrorKind::Validation, "{sql}");

@@ -12,13 +12,13 @@ use std::sync::Arc;
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, Float64Array, TimestampNanosecondArray};
 use datafusion::arrow::buffer::NullBuffer;
 use datafusion::arrow::datatypes::{DataType, IntervalMonthDayNano, IntervalMonthDayNanoType};
-use datafusion::common::{Result, ScalarValue};
+use datafusion::common::Result;
 use datafusion::logical_expr::{
     ColumnarValue, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility,
 };
 
 use super::{Points, data_type, from_points, is_numeric};
-use crate::functions::{DURATION, duration_nanos, unexpected_parameters};
+use crate::functions::{DURATION, duration_nanos, row_by_row, unexpected_parameters};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Calculus {
@@ -85,17 +85,14 @@ impl ScalarUDFImpl for CalculusFunction {
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        let rows = args.number_rows;
-        let scalar = args
-            .args
-            .iter()
-            .all(|a| matches!(a, ColumnarValue::Scalar(_)));
-        let series = args.args[0].to_array(rows)?;
-        let series = series.as_list::<i32>();
-        let per = match args.args.get(1) {
-            Some(per) => Some(per.to_array(rows)?),
-            None => None,
-        };
+        row_by_row(&args, |arrays| self.evaluate(arrays, args.number_rows))
+    }
+}
+
+impl CalculusFunction {
+    fn evaluate(&self, arrays: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+        let series = arrays[0].as_list::<i32>();
+        let per = arrays.get(1);
         let mut valid = Vec::with_capacity(rows);
         let mut lengths = Vec::with_capacity(rows);
         let mut times = Vec::new();
@@ -134,7 +131,7 @@ impl ScalarUDFImpl for CalculusFunction {
             lengths.push(times.len() - before);
         }
         let nulls = Some(NullBuffer::from(valid));
-        let output: ArrayRef = if self.calculus == Calculus::Integral {
+        Ok(if self.calculus == Calculus::Integral {
             Arc::new(Float64Array::new(values.into(), nulls))
         } else {
             Arc::new(from_points(
@@ -143,12 +140,6 @@ impl ScalarUDFImpl for CalculusFunction {
                 Arc::new(TimestampNanosecondArray::from(times)),
                 Arc::new(Float64Array::from(values)),
             ))
-        };
-        if scalar {
-            return Ok(ColumnarValue::Scalar(ScalarValue::try_from_array(
-                &output, 0,
-            )?));
-        }
-        Ok(ColumnarValue::Array(output))
+        })
     }
 }

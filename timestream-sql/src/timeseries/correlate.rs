@@ -5,15 +5,15 @@
 
 use std::sync::Arc;
 
-use datafusion::arrow::array::{AsArray, Float64Array};
+use datafusion::arrow::array::{ArrayRef, AsArray, Float64Array};
 use datafusion::arrow::datatypes::DataType;
-use datafusion::common::{Result, ScalarValue, exec_err};
+use datafusion::common::{Result, exec_err};
 use datafusion::logical_expr::{
     ColumnarValue, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility,
 };
 
 use super::{Points, is_numeric};
-use crate::functions::unexpected_parameters;
+use crate::functions::{row_by_row, unexpected_parameters};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Coefficient {
@@ -67,13 +67,13 @@ impl ScalarUDFImpl for Correlate {
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        let rows = args.number_rows;
-        let scalar = args
-            .args
-            .iter()
-            .all(|a| matches!(a, ColumnarValue::Scalar(_)));
-        let (a, b) = (args.args[0].to_array(rows)?, args.args[1].to_array(rows)?);
-        let (a, b) = (a.as_list::<i32>(), b.as_list::<i32>());
+        row_by_row(&args, |arrays| self.evaluate(arrays, args.number_rows))
+    }
+}
+
+impl Correlate {
+    fn evaluate(&self, arrays: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+        let (a, b) = (arrays[0].as_list::<i32>(), arrays[1].as_list::<i32>());
         let mut output = Vec::with_capacity(rows);
         for row in 0..rows {
             let (Some((times_a, a)), Some((times_b, b))) =
@@ -93,14 +93,7 @@ impl ScalarUDFImpl for Correlate {
                 Coefficient::Spearman => pearson(&ranks(&a), &ranks(&b)),
             });
         }
-        let output = Arc::new(Float64Array::from(output));
-        if scalar {
-            return Ok(ColumnarValue::Scalar(ScalarValue::try_from_array(
-                output.as_ref(),
-                0,
-            )?));
-        }
-        Ok(ColumnarValue::Array(output))
+        Ok(Arc::new(Float64Array::from(output)))
     }
 }
 

@@ -22,13 +22,13 @@ use datafusion::arrow::array::{
 use datafusion::arrow::buffer::NullBuffer;
 use datafusion::arrow::compute::{cast, concat, take};
 use datafusion::arrow::datatypes::{DataType, Field, Float64Type, TimestampNanosecondType};
-use datafusion::common::{Result, ScalarValue};
+use datafusion::common::Result;
 use datafusion::logical_expr::{
     ColumnarValue, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility,
 };
 
 use super::{Points, data_type, from_points, is_numeric, value_type};
-use crate::functions::{TIMESTAMP, unexpected_parameters};
+use crate::functions::{TIMESTAMP, row_by_row, unexpected_parameters};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Method {
@@ -139,32 +139,18 @@ impl ScalarUDFImpl for Interpolate {
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        let rows = args.number_rows;
-        let scalar = args
-            .args
-            .iter()
-            .all(|a| matches!(a, ColumnarValue::Scalar(_)));
-        let series = args.args[0].to_array(rows)?;
-        let at = args.args[1].to_array(rows)?;
-        let fill = match args.args.get(2) {
-            Some(fill) => Some(fill.to_array(rows)?),
-            None => None,
-        };
-        let answer = Answer {
-            method: self.method,
-            series: series.as_list::<i32>(),
-            fill: fill.as_ref().map(|f| f.as_primitive::<Float64Type>()),
-        };
-        let output = match at.data_type() {
-            DataType::List(_) => Arc::new(answer.series_at(at.as_list::<i32>())?) as ArrayRef,
-            _ => answer.values_at(at.as_primitive::<TimestampNanosecondType>())?,
-        };
-        if scalar {
-            return Ok(ColumnarValue::Scalar(ScalarValue::try_from_array(
-                &output, 0,
-            )?));
-        }
-        Ok(ColumnarValue::Array(output))
+        row_by_row(&args, |arrays| {
+            let answer = Answer {
+                method: self.method,
+                series: arrays[0].as_list::<i32>(),
+                fill: arrays.get(2).map(|f| f.as_primitive::<Float64Type>()),
+            };
+            let at = &arrays[1];
+            Ok(match at.data_type() {
+                DataType::List(_) => Arc::new(answer.series_at(at.as_list::<i32>())?),
+                _ => answer.values_at(at.as_primitive::<TimestampNanosecondType>())?,
+            })
+        })
     }
 }
 
