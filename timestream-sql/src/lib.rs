@@ -194,6 +194,12 @@ fn planning_error(e: datafusion::error::DataFusionError, statement: &Statement) 
             error::with_timestream_type_names(arguments)
         );
         (name.to_owned(), message)
+    } else if let Some((_, expression)) = text.split_once("Cannot coerce arithmetic expression ")
+        && let Some(expression) = expression.strip_suffix(" to valid types")
+        && let Some(error) =
+            arithmetic_error(&error::with_timestream_type_names(expression), statement)
+    {
+        return error;
     } else if text.contains("unnest() can only be applied to array, struct and null") {
         let message = "UNNEST takes a timeseries or an array".to_owned();
         ("unnest".to_owned(), message)
@@ -212,6 +218,40 @@ fn planning_error(e: datafusion::error::DataFusionError, statement: &Statement) 
         ControlFlow::Continue(())
     });
     QueryError::at(location.unwrap_or(Location::new(1, 1)), message)
+}
+
+/// Arithmetic on types it does not apply to (a timeseries, say), as Trino words it at the
+/// expression: `'+' cannot be applied to timeseries(double), bigint`.
+fn arithmetic_error(expression: &str, statement: &Statement) -> Option<QueryError> {
+    use datafusion::sql::sqlparser::ast::{BinaryOperator, Spanned};
+    let (left, operator, right, op) = [
+        ("+", BinaryOperator::Plus),
+        ("-", BinaryOperator::Minus),
+        ("*", BinaryOperator::Multiply),
+        ("/", BinaryOperator::Divide),
+        ("%", BinaryOperator::Modulo),
+    ]
+    .into_iter()
+    .find_map(|(symbol, op)| {
+        let (left, right) = expression.split_once(&format!(" {symbol} "))?;
+        Some((left, symbol, right, op))
+    })?;
+    let mut location = None;
+    let _ = visit_expressions(statement, |expr| {
+        if let Expr::BinaryOp {
+            left, op: found, ..
+        } = expr
+            && *found == op
+        {
+            location = Some(left.span().start);
+            return ControlFlow::Break(());
+        }
+        ControlFlow::Continue(())
+    });
+    Some(QueryError::at(
+        location.unwrap_or(Location::new(1, 1)),
+        format!("'{operator}' cannot be applied to {left}, {right}"),
+    ))
 }
 
 /// An unknown column that DataFusion reports without its place (in an UNNEST's argument,

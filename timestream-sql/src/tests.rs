@@ -911,6 +911,11 @@ fn timeseries_functions_refuse_wrong_arguments_where_they_stand() {
             "line 1:14: Unexpected parameters (timeseries(double)) for function abs",
         ),
         (
+            "WITH s AS (SELECT create_time_series(time, measure_value::double) AS ts \
+             FROM \"ml-monitoring\".\"metrics\")\nSELECT 1, ts + 1 FROM s",
+            "line 2:11: '+' cannot be applied to timeseries(double), bigint",
+        ),
+        (
             "SELECT * FROM \"ml-monitoring\".\"metrics\" CROSS JOIN UNNEST(host) AS t(x)",
             "line 1:59: UNNEST takes a timeseries or an array",
         ),

@@ -564,6 +564,21 @@ async fn timeseries_answer_as_time_series_values_and_interpolate_over_a_sequence
         Some(&ScalarType::Double)
     );
 
+    // PrepareQuery describes the same columns.
+    let prepared = q
+        .prepare_query()
+        .query_string(format!("{SERIES}SELECT ts FROM s"))
+        .validate_only(true)
+        .send()
+        .await
+        .expect("prepare");
+    let measure = prepared.columns()[0]
+        .r#type()
+        .and_then(|t| t.time_series_measure_value_column_info())
+        .and_then(|m| m.r#type())
+        .and_then(|t| t.scalar_type());
+    assert_eq!(measure, Some(&ScalarType::Double));
+
     // UNNEST turns the interpolated series back into rows named time and value.
     let out = q
         .query()
