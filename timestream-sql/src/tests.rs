@@ -751,6 +751,52 @@ fn interpolation_fills_between_points_and_leaves_out_the_outside() {
 }
 
 #[test]
+fn the_documented_binned_interpolation_query_runs_as_written() {
+    // The service's example, on host a: 30 s bins hold 1.0 (0 s), 3.0 (60 s) and 2.0 (120 s),
+    // filled in every 15 s between the first bin and the last.
+    let result = run(
+        "WITH binned_timeseries AS (\n\
+             SELECT host, BIN(time, 30s) AS binned_timestamp, ROUND(AVG(measure_value::double), 2) AS avg_cpu_utilization\n\
+             FROM \"ml-monitoring\".\"metrics\"\n\
+             WHERE measure_name = 'm' AND host = 'a'\n\
+             GROUP BY host, BIN(time, 30s)\n\
+         ), interpolated_timeseries AS (\n\
+             SELECT host,\n\
+                 INTERPOLATE_LINEAR(\n\
+                     CREATE_TIME_SERIES(binned_timestamp, avg_cpu_utilization),\n\
+                         SEQUENCE(min(binned_timestamp), max(binned_timestamp), 15s)) AS interpolated_avg_cpu_utilization\n\
+             FROM binned_timeseries\n\
+             GROUP BY host\n\
+         )\n\
+         SELECT time, ROUND(value, 2) AS interpolated_cpu\n\
+         FROM interpolated_timeseries\n\
+         CROSS JOIN UNNEST(interpolated_avg_cpu_utilization)",
+        series_points(),
+    )
+    .expect("query");
+    assert_eq!(names(&result), ["time", "interpolated_cpu"]);
+    let rows: Vec<(String, String)> = result
+        .rows
+        .iter()
+        .map(|r| (scalar(&r[0]).to_owned(), scalar(&r[1]).to_owned()))
+        .collect();
+    assert_eq!(
+        rows,
+        expected_points(&[
+            (0, "1.0"),
+            (15, "1.5"),
+            (30, "2.0"),
+            (45, "2.5"),
+            (60, "3.0"),
+            (75, "2.75"),
+            (90, "2.5"),
+            (105, "2.25"),
+            (120, "2.0")
+        ])
+    );
+}
+
+#[test]
 fn interpolation_at_one_timestamp_answers_a_value_or_null() {
     let result = run(
         &format!(
