@@ -4,6 +4,7 @@ ml-features table already exists and holds items from the CLI part."""
 
 import os
 import sys
+import time
 from decimal import Decimal
 
 import boto3
@@ -202,6 +203,30 @@ try:
     raise SystemExit("smoke.py: FAIL: a database with tables was deleted")
 except ts.exceptions.ValidationException:
     log("ok: a database with tables is not deleted")
+
+# ---- Timestream Query: a timeseries and its interpolation, as boto3 parses them ----
+start_ms = (int(time.time() * 1000) - 600_000) // 60_000 * 60_000
+ts.write_records(
+    DatabaseName="ml-monitoring",
+    TableName="drift",
+    Records=[
+        {"Dimensions": [{"Name": "model_id", "Value": "m1"}], "MeasureName": "accuracy",
+         "MeasureValue": value, "MeasureValueType": "DOUBLE", "Time": str(start_ms + i * 60_000)}
+        for i, value in enumerate(["1.0", "3.0", "2.0"])
+    ],
+)
+tsq = session.client("timestream-query", endpoint_url=ENDPOINT)
+answer = tsq.query(QueryString=(
+    "WITH s AS (SELECT create_time_series(time, measure_value::double) AS ts, "
+    "min(time) AS lo, max(time) AS hi FROM \"ml-monitoring\".\"drift\" GROUP BY model_id) "
+    "SELECT ts, interpolate_linear(ts, sequence(lo, hi, 30s)) AS filled FROM s"))
+expect("timeseries column type", answer["ColumnInfo"][1]["Type"],
+       {"TimeSeriesMeasureValueColumnInfo": {"Type": {"ScalarType": "DOUBLE"}}})
+filled = answer["Rows"][0]["Data"][1]["TimeSeriesValue"]
+expect("interpolated values", [p["Value"]["ScalarValue"] for p in filled],
+       ["1.0", "2.0", "3.0", "2.5", "2.0"])
+expect("interpolated times end on the last point",
+       filled[-1]["Time"], answer["Rows"][0]["Data"][0]["TimeSeriesValue"][-1]["Time"])
 ts.delete_table(DatabaseName="ml-monitoring", TableName="drift")
 
 log("all checks passed")
