@@ -595,6 +595,33 @@ fn unnest_turns_a_timeseries_back_into_rows() {
             .collect();
         assert_eq!(rows, expected, "{sql}");
     }
+    // Two UNNESTs of one relation, both with a column named time: each is reached through its
+    // own alias.
+    let result = run(
+        &format!(
+            "WITH i AS ({SERIES})\nSELECT i.host, t.time, t.v, s.h FROM i \
+             CROSS JOIN UNNEST(ts) AS t (time, v) CROSS JOIN UNNEST(hosts) AS s (time, h) \
+             WHERE t.time = s.time AND i.host = 'a' ORDER BY 2"
+        ),
+        series_points(),
+    )
+    .expect("query");
+    let rows: Vec<Vec<String>> = result
+        .rows
+        .iter()
+        .map(|r| r.iter().map(|d| scalar(d).to_owned()).collect())
+        .collect();
+    let with_host = |row: &Vec<String>| {
+        let mut row = row.clone();
+        row.push("a".to_owned());
+        row
+    };
+    assert_eq!(
+        rows,
+        expected[..3].iter().map(with_host).collect::<Vec<_>>()
+    );
+    assert_eq!(names(&result), ["host", "time", "v", "h"]);
+
     // The relation's columns come first, then the points'.
     let result = run(
         &format!("SELECT * FROM ({SERIES}) CROSS JOIN UNNEST(counts) WHERE host = 'b'"),

@@ -50,6 +50,15 @@ pub fn rewrite(query: &mut Query) -> Result<(), QueryError> {
 
 struct Folder;
 
+/// Where an UNNEST's columns went: `alias.column` becomes `relation.column`, or
+/// `relation."<internal>"` for a column whose name an earlier UNNEST of the same relation
+/// already took.
+struct Rename {
+    alias: Ident,
+    relation: Ident,
+    internal: Vec<(String, Ident)>,
+}
+
 impl VisitorMut for Folder {
     type Break = QueryError;
 
@@ -65,14 +74,21 @@ impl VisitorMut for Folder {
         if !renames.is_empty() {
             let _ = visit_expressions_mut(query, |expr| {
                 if let Expr::CompoundIdentifier(parts) = expr
-                    && let [qualifier, _] = parts.as_mut_slice()
-                    && let Some((_, relation)) = renames
-                        .iter()
-                        .find(|(alias, _)| same_name(alias, qualifier))
+                    && let [qualifier, column] = parts.as_mut_slice()
+                    && let Some(rename) = renames.iter().find(|r| same_name(&r.alias, qualifier))
                 {
                     let span = qualifier.span;
-                    *qualifier = relation.clone();
+                    *qualifier = rename.relation.clone();
                     qualifier.span = span;
+                    if let Some((_, internal)) = rename
+                        .internal
+                        .iter()
+                        .find(|(name, _)| *name == normalized(column))
+                    {
+                        let span = column.span;
+                        *column = internal.clone();
+                        column.span = span;
+                    }
                 }
                 ControlFlow::<()>::Continue(())
             });
@@ -113,8 +129,8 @@ fn quoted(ident: &Ident) -> Ident {
 }
 
 /// Folds each UNNEST of a select's FROM into the relation before it; `renames` receives
-/// each UNNEST's alias with the name of the relation that now holds its columns.
-fn fold_select(select: &mut Select, renames: &mut Vec<(Ident, Ident)>) -> Result<(), QueryError> {
+/// where each UNNEST's columns went.
+fn fold_select(select: &mut Select, renames: &mut Vec<Rename>) -> Result<(), QueryError> {
     // `FROM r, UNNEST(...)` is `FROM r CROSS JOIN UNNEST(...)`.
     let mut i = 1;
     while i < select.from.len() {
@@ -131,6 +147,8 @@ fn fold_select(select: &mut Select, renames: &mut Vec<(Ident, Ident)>) -> Result
         }
     }
     for from in &mut select.from {
+        // The columns the UNNESTs folded into this relation so far have added.
+        let mut added = Vec::new();
         while let Some(k) = from
             .joins
             .iter()
@@ -168,17 +186,19 @@ fn fold_select(select: &mut Select, renames: &mut Vec<(Ident, Ident)>) -> Result
                     index_hints: Vec::new(),
                 },
             );
-            from.relation = fold(relation, join.relation, renames)?;
+            from.relation = fold(relation, join.relation, &mut added, renames)?;
         }
     }
     Ok(())
 }
 
-/// `relation CROSS JOIN unnest` as one derived table named as `relation`.
+/// `relation CROSS JOIN unnest` as one derived table named as `relation`; `added` holds the
+/// names of the columns earlier UNNESTs added to it.
 fn fold(
     mut relation: TableFactor,
     unnest: TableFactor,
-    renames: &mut Vec<(Ident, Ident)>,
+    added: &mut Vec<String>,
+    renames: &mut Vec<Rename>,
 ) -> Result<TableFactor, QueryError> {
     let TableFactor::UNNEST {
         alias,
@@ -223,6 +243,19 @@ fn fold(
     let unnest_name = alias
         .as_ref()
         .map_or_else(|| "UNNEST".to_owned(), |a| a.name.value.clone());
+    let mut internal = Vec::new();
+    let columns: Vec<Ident> = columns
+        .into_iter()
+        .map(|column| {
+            if !added.contains(&column.value) {
+                added.push(column.value.clone());
+                return column;
+            }
+            let unique = Ident::with_quote('"', format!("${unnest_name}.{}", column.value));
+            internal.push((column.value, unique.clone()));
+            unique
+        })
+        .collect();
     let accessors: Vec<String> = columns
         .iter()
         .enumerate()
@@ -249,7 +282,11 @@ fn fold(
         place,
     });
     if let Some(alias) = alias {
-        renames.push((alias.name, name));
+        renames.push(Rename {
+            alias: alias.name,
+            relation: name,
+            internal,
+        });
     }
     Ok(derived)
 }
