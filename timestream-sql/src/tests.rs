@@ -636,6 +636,48 @@ fn unnest_turns_a_timeseries_back_into_rows() {
 }
 
 #[test]
+fn unnest_after_a_join_expands_the_relation_its_column_belongs_to() {
+    let names_and_series = format!(
+        "WITH s AS ({SERIES}), labels AS (SELECT DISTINCT host, upper(host) AS label \
+         FROM \"ml-monitoring\".\"metrics\")\n"
+    );
+    let expected = vec![
+        vec!["A".to_owned(), at(0), "1.0".to_owned()],
+        vec!["A".to_owned(), at(60), "3.0".to_owned()],
+        vec!["A".to_owned(), at(120), "2.0".to_owned()],
+        vec!["B".to_owned(), at(30), "10.0".to_owned()],
+    ];
+    for unnest in ["UNNEST(s.ts) AS t (time, v)", "UNNEST(ts) AS t (time, v)"] {
+        let sql = format!(
+            "{names_and_series}SELECT l.label, t.time, t.v FROM labels l JOIN s ON l.host = s.host \
+             CROSS JOIN {unnest} ORDER BY 1, 2"
+        );
+        let result = run(&sql, series_points()).expect("query");
+        let rows: Vec<Vec<String>> = result
+            .rows
+            .iter()
+            .map(|r| r.iter().map(|d| scalar(d).to_owned()).collect())
+            .collect();
+        assert_eq!(rows, expected, "{sql}");
+    }
+    // After an outer join, expanding one side is not the same as expanding the joined rows.
+    let e = run(
+        &format!(
+            "{names_and_series}SELECT * FROM labels l LEFT JOIN s ON l.host = s.host CROSS JOIN UNNEST(s.ts) AS t (time, v)"
+        ),
+        series_points(),
+    )
+    .expect_err("refused");
+    assert_eq!(e.kind, QueryErrorKind::Validation);
+    assert!(
+        e.message
+            .contains("UNNEST after an outer join is not supported"),
+        "{}",
+        e.message
+    );
+}
+
+#[test]
 fn unnest_expands_arrays_into_one_named_column() {
     let result = run(
         "SELECT host, n FROM \"ml-monitoring\".\"metrics\" CROSS JOIN UNNEST(sequence(1, 3)) AS t(n) \

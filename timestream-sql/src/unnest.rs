@@ -14,9 +14,10 @@
 //! and references to `t.a` become `q.a`. A timeseries' points are rows of (time, value): they
 //! become the columns `time` and `value` unless the alias names them; an array of other
 //! values becomes one column, which the alias must name. The relation keeps its name, so its
-//! columns are referred to as before. UNNEST directly after the relation it expands (`FROM r
-//! CROSS JOIN UNNEST(...)` or `FROM r, UNNEST(...)`, several in a row included) is what this
-//! supports; `FROM UNNEST(ARRAY[...])` alone is DataFusion's own.
+//! columns are referred to as before. The relation expanded is the one the argument's column
+//! is qualified by (else the one right before the UNNEST), across inner joins: `FROM a JOIN b
+//! ON ... CROSS JOIN UNNEST(b.ts)` expands `b` inside the join, which gives the same rows.
+//! `FROM UNNEST(ARRAY[...])` alone is DataFusion's own.
 
 use std::ops::ControlFlow;
 use std::sync::Arc;
@@ -29,7 +30,8 @@ use datafusion::logical_expr::{
 };
 use datafusion::sql::sqlparser::ast::{
     Expr, Ident, Join, JoinConstraint, JoinOperator, ObjectName, ObjectNamePart, Query, Select,
-    SetExpr, Spanned, TableAlias, TableFactor, VisitMut, VisitorMut, visit_expressions_mut,
+    SetExpr, Spanned, TableAlias, TableFactor, TableWithJoins, Visit, VisitMut, Visitor,
+    VisitorMut, visit_expressions_mut,
 };
 use datafusion::sql::sqlparser::dialect::GenericDialect;
 use datafusion::sql::sqlparser::parser::Parser;
@@ -42,7 +44,7 @@ const RELATION: &str = "$relation";
 
 /// Rewrites every `UNNEST` that follows a relation in `query`, at every depth.
 pub fn rewrite(query: &mut Query) -> Result<(), QueryError> {
-    match query.visit(&mut Folder) {
+    match VisitMut::visit(query, &mut Folder) {
         ControlFlow::Break(e) => Err(e),
         ControlFlow::Continue(()) => Ok(()),
     }
@@ -147,8 +149,9 @@ fn fold_select(select: &mut Select, renames: &mut Vec<Rename>) -> Result<(), Que
         }
     }
     for from in &mut select.from {
-        // The columns the UNNESTs folded into this relation so far have added.
-        let mut added = Vec::new();
+        // The columns the UNNESTs folded into each relation so far have added, by position
+        // (0: the first relation, j + 1: the relation of join j).
+        let mut added: Vec<Vec<String>> = vec![Vec::new(); from.joins.len() + 1];
         while let Some(k) = from
             .joins
             .iter()
@@ -156,12 +159,6 @@ fn fold_select(select: &mut Select, renames: &mut Vec<Rename>) -> Result<(), Que
         {
             let join = from.joins.remove(k);
             let place = join.relation.span().start;
-            if k != 0 {
-                return Err(QueryError::at(
-                    place,
-                    "UNNEST must directly follow the relation whose column it expands",
-                ));
-            }
             if !matches!(
                 join.join_operator,
                 JoinOperator::CrossJoin(JoinConstraint::None)
@@ -171,25 +168,93 @@ fn fold_select(select: &mut Select, renames: &mut Vec<Rename>) -> Result<(), Que
                     "UNNEST of a column is supported as CROSS JOIN UNNEST(...)",
                 ));
             }
-            let relation = std::mem::replace(
-                &mut from.relation,
-                TableFactor::Table {
-                    name: ObjectName(Vec::new()),
-                    alias: None,
-                    args: None,
-                    with_hints: Vec::new(),
-                    version: None,
-                    with_ordinality: false,
-                    partitions: Vec::new(),
-                    json_path: None,
-                    sample: None,
-                    index_hints: Vec::new(),
-                },
-            );
-            from.relation = fold(relation, join.relation, &mut added, renames)?;
+            // Across inner joins, expanding the relation the column belongs to is the same as
+            // expanding the joined rows; across outer joins it is not.
+            if !from.joins[..k].iter().all(|j| {
+                matches!(
+                    j.join_operator,
+                    JoinOperator::Join(_) | JoinOperator::Inner(_) | JoinOperator::CrossJoin(_)
+                )
+            }) {
+                return Err(QueryError::at(
+                    place,
+                    "UNNEST after an outer join is not supported; UNNEST before joining",
+                ));
+            }
+            let target = expanded_relation(from, k, &join.relation);
+            let slot = match target {
+                0 => &mut from.relation,
+                j => &mut from.joins[j - 1].relation,
+            };
+            let relation = std::mem::replace(slot, placeholder());
+            *slot = fold(relation, join.relation, &mut added[target], renames)?;
         }
     }
     Ok(())
+}
+
+/// Which of the relations before UNNEST `k` (0: the first, j + 1: join j's) it expands a
+/// column of: the one its argument's first qualified column names, else the one right
+/// before it.
+fn expanded_relation(from: &TableWithJoins, k: usize, unnest: &TableFactor) -> usize {
+    let mut qualifier = None;
+    let _ = Visit::visit(unnest, &mut QualifierFinder(&mut qualifier));
+    let relations =
+        std::iter::once(&from.relation).chain(from.joins[..k].iter().map(|j| &j.relation));
+    qualifier
+        .and_then(|q| {
+            relations
+                .enumerate()
+                .find(|(_, r)| known_name(r).is_some_and(|name| same_name(&name, &q)))
+                .map(|(i, _)| i)
+        })
+        .unwrap_or(k)
+}
+
+/// The first qualifier of a column reference.
+struct QualifierFinder<'a>(&'a mut Option<Ident>);
+
+impl Visitor for QualifierFinder<'_> {
+    type Break = ();
+
+    fn pre_visit_expr(&mut self, expr: &Expr) -> ControlFlow<()> {
+        if let Expr::CompoundIdentifier(parts) = expr
+            && let [qualifier, _] = parts.as_slice()
+        {
+            *self.0 = Some(qualifier.clone());
+            return ControlFlow::Break(());
+        }
+        ControlFlow::Continue(())
+    }
+}
+
+/// The name a relation is referred to by, if it has one.
+fn known_name(relation: &TableFactor) -> Option<Ident> {
+    match relation {
+        TableFactor::Table { alias: Some(a), .. } | TableFactor::Derived { alias: Some(a), .. } => {
+            Some(a.name.clone())
+        }
+        TableFactor::Table { name, .. } => {
+            name.0.last().and_then(ObjectNamePart::as_ident).cloned()
+        }
+        _ => None,
+    }
+}
+
+/// What stands in a relation's place while it is folded.
+fn placeholder() -> TableFactor {
+    TableFactor::Table {
+        name: ObjectName(Vec::new()),
+        alias: None,
+        args: None,
+        with_hints: Vec::new(),
+        version: None,
+        with_ordinality: false,
+        partitions: Vec::new(),
+        json_path: None,
+        sample: None,
+        index_hints: Vec::new(),
+    }
 }
 
 /// `relation CROSS JOIN unnest` as one derived table named as `relation`; `added` holds the
@@ -276,11 +341,14 @@ fn fold(
     let mut derived = template_relation(&template)?;
     let mut relation = Some(relation);
     let mut array = Some(array);
-    let _ = derived.visit(&mut Substitute {
-        relation: &mut relation,
-        array: &mut array,
-        place,
-    });
+    let _ = VisitMut::visit(
+        &mut derived,
+        &mut Substitute {
+            relation: &mut relation,
+            array: &mut array,
+            place,
+        },
+    );
     if let Some(alias) = alias {
         renames.push(Rename {
             alias: alias.name,
