@@ -111,6 +111,15 @@ fn scalar(d: &Datum) -> &str {
     }
 }
 
+/// Every row of a result of scalars, as strings.
+fn scalar_rows(result: &ResultSet) -> Vec<Vec<String>> {
+    result
+        .rows
+        .iter()
+        .map(|r| r.iter().map(|d| scalar(d).to_owned()).collect())
+        .collect()
+}
+
 fn names(result: &ResultSet) -> Vec<&str> {
     result
         .columns
@@ -588,11 +597,7 @@ fn unnest_turns_a_timeseries_back_into_rows() {
     ] {
         let result = run(&sql, series_points()).expect("query");
         assert_eq!(names(&result), columns, "{sql}");
-        let rows: Vec<Vec<String>> = result
-            .rows
-            .iter()
-            .map(|r| r.iter().map(|d| scalar(d).to_owned()).collect())
-            .collect();
+        let rows = scalar_rows(&result);
         assert_eq!(rows, expected, "{sql}");
     }
     // Two UNNESTs of one relation, both with a column named time: each is reached through its
@@ -606,11 +611,7 @@ fn unnest_turns_a_timeseries_back_into_rows() {
         series_points(),
     )
     .expect("query");
-    let rows: Vec<Vec<String>> = result
-        .rows
-        .iter()
-        .map(|r| r.iter().map(|d| scalar(d).to_owned()).collect())
-        .collect();
+    let rows = scalar_rows(&result);
     let with_host = |row: &Vec<String>| {
         let mut row = row.clone();
         row.push("a".to_owned());
@@ -653,11 +654,7 @@ fn unnest_after_a_join_expands_the_relation_its_column_belongs_to() {
              CROSS JOIN {unnest} ORDER BY 1, 2"
         );
         let result = run(&sql, series_points()).expect("query");
-        let rows: Vec<Vec<String>> = result
-            .rows
-            .iter()
-            .map(|r| r.iter().map(|d| scalar(d).to_owned()).collect())
-            .collect();
+        let rows = scalar_rows(&result);
         assert_eq!(rows, expected, "{sql}");
     }
     // After an outer join, expanding one side is not the same as expanding the joined rows.
