@@ -204,7 +204,7 @@ impl FeatureServing {
             ),
             other => anyhow::bail!("{} is not a DynamoDB operation", other.name()),
         };
-        let answer = raw.call(operation.name(), body).await?;
+        let answer = raw.call(operation.name(), body.as_bytes()).await?;
         // A non-empty UnprocessedKeys map: its first key follows the brace.
         if matches!(operation, Operation::BatchGetItem { .. })
             && find(&answer, br#""UnprocessedKeys":{""#).is_some()

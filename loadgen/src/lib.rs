@@ -10,8 +10,9 @@
 //! - `feature_serving`: the feature-serving pattern on DynamoDB (set-up and operations).
 //! - `registry`: the model-registry pattern on the registry's REST API.
 //! - `monitoring`: the ML-monitoring pattern on Timestream (ingestion and the drift query).
-//! - `raw_client`: the lean HTTP client for endpoints that do not verify signatures.
-//! - `run`: the open-loop pacer and the closed-loop workers.
+//! - `http1`: the lean HTTP/1.1 client the load goes through (pooled keep-alive connections).
+//! - `raw_client`: DynamoDB over `http1`, for endpoints that do not verify signatures.
+//! - `run`: the open-loop pacer and its workers, and the closed-loop workers.
 //! - `recorder`: HdrHistograms per operation and outcome.
 //! - `report`: the target table, verdicts, the terminal report, `summary.json`, exit codes.
 //! - `cost`: the monthly cost of the consumed capacity, from `scenarios/prices.toml`.
@@ -21,6 +22,7 @@
 pub mod cost;
 pub mod distribution;
 pub mod feature_serving;
+pub mod http1;
 pub mod keys;
 pub mod monitoring;
 pub mod plan;

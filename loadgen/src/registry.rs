@@ -8,15 +8,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use anyhow::{Context, Result, bail};
-use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
-use hyper::http::uri::Uri;
-use hyper::{Method, Request};
-use hyper_util::client::legacy::Client;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::TokioExecutor;
+use axum::http::{Method, StatusCode};
 use serde_json::{Value, json};
 
+use crate::http1;
 use crate::scenario::{Operation, RegistrySetup};
 
 /// The lifecycle, in promotion order.
@@ -25,8 +20,8 @@ const LIFECYCLE: [&str; 4] = ["draft", "testing", "staging", "production"];
 /// The registry's rows and an HTTP client for its API.
 #[derive(Clone)]
 pub struct Registry {
-    http: Client<HttpConnector, Full<Bytes>>,
-    base: String,
+    /// Reaches `/registry/v1` at the endpoint.
+    http: http1::Client,
     setup: RegistrySetup,
     /// Names versions created during the run apart from the set-up's and other runs'.
     run_id: u64,
@@ -51,17 +46,11 @@ pub fn tag(index: u64) -> String {
 impl Registry {
     /// A client for the registry served at `endpoint` (scheme, host and port).
     pub fn new(endpoint: &str, setup: RegistrySetup, seed: u64) -> Result<Registry> {
-        let uri: Uri = endpoint.parse()?;
-        if uri.scheme_str() != Some("http") {
-            bail!("the registry client speaks plain HTTP only, not {endpoint}");
-        }
-        let mut connector = HttpConnector::new();
-        connector.set_nodelay(true);
         Ok(Registry {
-            http: Client::builder(TokioExecutor::new())
-                .pool_max_idle_per_host(usize::MAX)
-                .build(connector),
-            base: format!("{}/registry/v1", endpoint.trim_end_matches('/')),
+            http: http1::Client::new(&format!(
+                "{}/registry/v1",
+                endpoint.trim_end_matches('/')
+            ))?,
             setup,
             run_id: seed ^ std::process::id() as u64,
             created: Arc::new(AtomicU64::new(0)),
@@ -78,20 +67,18 @@ impl Registry {
     }
 
     async fn send(&self, method: Method, path: &str, body: Option<Value>) -> Result<Value> {
-        let request = Request::builder()
-            .method(method)
-            .uri(format!("{}{path}", self.base))
-            .header("content-type", "application/json")
-            .body(Full::new(
-                body.map(|b| Bytes::from(b.to_string())).unwrap_or_default(),
-            ))?;
-        let response = self.http.request(request).await?;
-        let status = response.status();
-        let body = response.into_body().collect().await?.to_bytes();
-        if !status.is_success() {
-            bail!("{status}: {}", String::from_utf8_lossy(&body));
+        let head = self.http.head(
+            method.as_str(),
+            path,
+            &[("content-type", "application/json")],
+        );
+        let body = body.map(|b| b.to_string()).unwrap_or_default();
+        let response = self.http.send(&head, body.as_bytes()).await?;
+        if !response.is_success() {
+            let status = StatusCode::from_u16(response.status)?;
+            bail!("{status}: {}", String::from_utf8_lossy(&response.body));
         }
-        Ok(serde_json::from_slice(&body)?)
+        Ok(serde_json::from_slice(&response.body)?)
     }
 
     async fn create(&self, model: u64, version: &str, tags: Vec<String>) -> Result<String> {

@@ -1,14 +1,18 @@
-//! The load driver. Open loop (default): a pacer wakes at least every millisecond and
-//! starts every operation whose intended start has come, up to an in-flight cap; an
-//! operation later than `max_lag` is dropped and counted instead. Closed loop: `concurrency`
-//! workers each send their next operation as soon as the last one answered, to find the
-//! peak rate (reported as such: closed-loop latencies understate what users would see).
+//! The load driver. Open loop (default): a pacer wakes at least every millisecond and hands
+//! every operation whose intended start has come to an idle worker, up to an in-flight cap;
+//! an operation later than `max_lag` is dropped and counted instead. Closed loop:
+//! `concurrency` workers each send their next operation as soon as the last one answered, to
+//! find the peak rate (reported as such: closed-loop latencies understate what users would
+//! see).
+//!
+//! Workers record into a few recorders rather than one (see [`Recorders`]), merged when the
+//! run ends.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use tokio::sync::Semaphore;
-use tokio::task::JoinSet;
+use tokio::sync::mpsc;
+use tokio::task::{JoinHandle, JoinSet};
 
 use crate::plan::{Planned, Planner};
 use crate::recorder::{Outcome, Recorder};
@@ -45,7 +49,6 @@ pub struct RunResult {
 }
 
 pub async fn run(workload: Workload, scenario: &Scenario, mode: Mode) -> RunResult {
-    let recorder = Arc::new(Mutex::new(Recorder::default()));
     let total = scenario.warmup + scenario.duration;
     let measured_from = std::time::SystemTime::now() + scenario.warmup;
     let warmup = scenario.warmup;
@@ -53,38 +56,23 @@ pub async fn run(workload: Workload, scenario: &Scenario, mode: Mode) -> RunResu
         tokio::time::sleep(warmup).await;
         process_cpu()
     });
-    let (intended, measured) = match mode {
+    let (intended, recorder) = match mode {
         Mode::Open {
             max_lag,
             max_in_flight,
-        } => {
-            open_loop(
-                &workload,
-                scenario,
-                total,
-                max_lag,
-                max_in_flight,
-                &recorder,
-            )
-            .await
-        }
-        Mode::Closed { concurrency } => {
-            closed_loop(&workload, scenario, total, concurrency, &recorder).await
-        }
+        } => open_loop(&workload, scenario, total, max_lag, max_in_flight).await,
+        Mode::Closed { concurrency } => (
+            0,
+            closed_loop(&workload, scenario, total, concurrency).await,
+        ),
     };
-    let recorder = Arc::try_unwrap(recorder)
-        .map(|m| {
-            m.into_inner()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-        })
-        .unwrap_or_else(|shared| shared.lock().expect("no task holds it").clone());
     let process_cpu = match (cpu_at_measured_start.await.ok().flatten(), process_cpu()) {
         (Some(start), Some(end)) => Some(end.saturating_sub(start)),
         _ => None,
     };
     RunResult {
         recorder,
-        measured,
+        measured: scenario.duration,
         intended,
         mode,
         measured_from,
@@ -104,55 +92,150 @@ pub fn process_cpu() -> Option<Duration> {
     Some(Duration::from_millis(ticks * 10))
 }
 
+/// An operation handed from the pacer to a worker.
+struct Job {
+    planned: Planned,
+    intended_at: Instant,
+    /// Due in the measured window (after the warm-up).
+    measured: bool,
+}
+
+/// The open loop's workers: tasks started as the load needs them, up to the in-flight cap,
+/// each running one operation at a time. A worker that finishes one puts itself back on the
+/// idle stack; the pacer gives the next due operation to the one most recently idle, so a
+/// light load keeps few workers (and connections) warm.
+struct Workers {
+    jobs: Vec<mpsc::Sender<Job>>,
+    idle: Arc<Mutex<Vec<usize>>>,
+    handles: Vec<JoinHandle<()>>,
+    cap: usize,
+    recorders: Recorders,
+}
+
+impl Workers {
+    /// Hands `job` to an idle worker, starting one if none is idle and the cap allows;
+    /// gives the job back when every allowed worker is busy.
+    fn hand(
+        &mut self,
+        job: Job,
+        runtime: &tokio::runtime::Handle,
+        workload: &Workload,
+        measured_from: Instant,
+    ) -> Result<(), Job> {
+        let worker = match lock(&self.idle).pop() {
+            Some(worker) => worker,
+            None if self.jobs.len() < self.cap => {
+                // One job at a time: a worker is handed one only while idle.
+                let (sender, receiver) = mpsc::channel(1);
+                let worker = self.jobs.len();
+                self.jobs.push(sender);
+                self.handles.push(runtime.spawn(work(
+                    workload.clone(),
+                    receiver,
+                    Arc::clone(&self.idle),
+                    worker,
+                    self.recorders.clone(),
+                    measured_from,
+                )));
+                worker
+            }
+            None => return Err(job),
+        };
+        self.jobs[worker]
+            .try_send(job)
+            .unwrap_or_else(|_| unreachable!("an idle worker has taken its last job"));
+        Ok(())
+    }
+}
+
+async fn work(
+    workload: Workload,
+    mut jobs: mpsc::Receiver<Job>,
+    idle: Arc<Mutex<Vec<usize>>>,
+    me: usize,
+    recorders: Recorders,
+    measured_from: Instant,
+) {
+    while let Some(job) = jobs.recv().await {
+        let sent = Instant::now();
+        let result = workload.execute(&job.planned).await;
+        if job.measured {
+            record(
+                &mut lock(recorders.for_worker(me)),
+                &job.planned,
+                &result,
+                job.intended_at,
+                sent,
+                measured_from,
+            );
+        }
+        lock(&idle).push(me);
+    }
+}
+
 /// The open loop. The pacer is an OS thread of its own, sleeping with the operating
 /// system's timer (tens of microseconds of slack) rather than the async runtime's
 /// millisecond wheel, so that an operation starts within a fraction of a millisecond of
-/// its intended time; it hands each operation to the runtime.
+/// its intended time; it hands each operation to a worker task on the runtime.
 async fn open_loop(
     workload: &Workload,
     scenario: &Scenario,
     total: Duration,
     max_lag: Duration,
     max_in_flight: usize,
-    recorder: &Arc<Mutex<Recorder>>,
-) -> (u64, Duration) {
-    let slots = max_in_flight.max(1);
-    let permits = Arc::new(Semaphore::new(slots));
+) -> (u64, Recorder) {
     let runtime = tokio::runtime::Handle::current();
     let pacer = {
-        let (workload, recorder, permits) =
-            (workload.clone(), Arc::clone(recorder), Arc::clone(&permits));
+        let workload = workload.clone();
         let scenario = scenario.clone();
         std::thread::Builder::new()
             .name("loadgen-pacer".into())
             .spawn(move || {
                 pace(
-                    &runtime, &workload, &scenario, total, max_lag, &permits, &recorder,
+                    &runtime,
+                    &workload,
+                    &scenario,
+                    total,
+                    max_lag,
+                    max_in_flight,
                 )
             })
             .expect("the pacer thread starts")
     };
-    let intended = tokio::task::spawn_blocking(move || pacer.join())
+    let (intended, dropped, workers) = tokio::task::spawn_blocking(move || pacer.join())
         .await
         .expect("the pacer is joined")
         .expect("the pacer does not panic");
-    // Every operation in flight has finished when every slot is free again.
-    let slots = u32::try_from(slots).unwrap_or(u32::MAX);
-    drop(permits.acquire_many(slots).await);
-    (intended, scenario.duration)
+    // The pacer has dropped every worker's sender: each finishes its operation and returns.
+    for handle in workers.handles {
+        handle.await.expect("a worker does not panic");
+    }
+    let mut recorder = workers.recorders.merged();
+    recorder.merge(&dropped);
+    (intended, recorder)
 }
 
+/// Paces the run; answers the operations intended in the measured window, a recorder of
+/// those dropped for lagging, and the workers, which hold the rest.
 fn pace(
     runtime: &tokio::runtime::Handle,
     workload: &Workload,
     scenario: &Scenario,
     total: Duration,
     max_lag: Duration,
-    permits: &Arc<Semaphore>,
-    recorder: &Arc<Mutex<Recorder>>,
-) -> u64 {
+    max_in_flight: usize,
+) -> (u64, Recorder, Workers) {
     let mut planner = Planner::new(scenario, 0);
+    let mut dropped = Recorder::default();
     let start = Instant::now();
+    let measured_from = start + scenario.warmup;
+    let mut workers = Workers {
+        jobs: Vec::new(),
+        idle: Arc::default(),
+        handles: Vec::new(),
+        cap: max_in_flight.max(1),
+        recorders: Recorders::new(),
+    };
     let mut intended = 0u64;
     let mut next = planner.next_due();
     while next.at < total {
@@ -165,41 +248,34 @@ fn pace(
         if now - next.at > max_lag {
             if measured {
                 intended += 1;
-                lock(recorder).drop_late(next.operation.name());
+                dropped.drop_late(next.operation.name());
             }
             next = planner.next_due();
             continue;
         }
-        let Ok(permit) = Arc::clone(permits).try_acquire_owned() else {
-            // At the in-flight cap: the operation waits (its lag grows) until a slot frees.
-            std::thread::sleep(Duration::from_micros(100));
-            continue;
+        let job = Job {
+            intended_at: start + next.at,
+            planned: next,
+            measured,
         };
-        if measured {
-            intended += 1;
-        }
-        let intended_at = start + next.at;
-        let measured_from = start + scenario.warmup;
-        let (workload, recorder) = (workload.clone(), Arc::clone(recorder));
-        let planned = std::mem::replace(&mut next, planner.next_due());
-        runtime.spawn(async move {
-            let sent = Instant::now();
-            let result = workload.execute(&planned).await;
-            if measured {
-                record(
-                    &recorder,
-                    &planned,
-                    &result,
-                    intended_at,
-                    sent,
-                    measured_from,
-                );
+        match workers.hand(job, runtime, workload, measured_from) {
+            Ok(()) => {
+                if measured {
+                    intended += 1;
+                }
+                next = planner.next_due();
             }
-            // Released last: a free slot means the operation is fully accounted for.
-            drop(permit);
-        });
+            Err(job) => {
+                // At the in-flight cap: the operation waits (its lag grows) until a worker
+                // is free.
+                next = job.planned;
+                std::thread::sleep(Duration::from_micros(100));
+            }
+        }
     }
-    intended
+    // Dropping the senders lets each worker end once its last operation is done.
+    workers.jobs.clear();
+    (intended, dropped, workers)
 }
 
 async fn closed_loop(
@@ -207,21 +283,22 @@ async fn closed_loop(
     scenario: &Scenario,
     total: Duration,
     concurrency: usize,
-    recorder: &Arc<Mutex<Recorder>>,
-) -> (u64, Duration) {
+) -> Recorder {
     let start = Instant::now();
     let measured_from = start + scenario.warmup;
+    let recorders = Recorders::new();
     let mut workers = JoinSet::new();
     for worker in 0..concurrency.max(1) {
         let mut planner = Planner::new(scenario, worker as u64 + 1);
-        let (workload, recorder) = (workload.clone(), Arc::clone(recorder));
+        let (workload, recorders) = (workload.clone(), recorders.clone());
         workers.spawn(async move {
             while start.elapsed() < total {
                 let planned = planner.pick(Duration::ZERO);
                 let sent = Instant::now();
                 let result = workload.execute(&planned).await;
                 if sent >= measured_from {
-                    record(&recorder, &planned, &result, sent, sent, measured_from);
+                    let mut recorder = lock(recorders.for_worker(worker));
+                    record(&mut recorder, &planned, &result, sent, sent, measured_from);
                 }
             }
         });
@@ -229,7 +306,7 @@ async fn closed_loop(
     // Periodic operations keep their period beside the workers, each timed from its tick.
     for (stream, (operation, every)) in Planner::periodic(scenario).into_iter().enumerate() {
         let mut planner = Planner::new(scenario, (concurrency + stream) as u64 + 1);
-        let (workload, recorder) = (workload.clone(), Arc::clone(recorder));
+        let (workload, recorders) = (workload.clone(), recorders.clone());
         workers.spawn(async move {
             let mut tick = start;
             while tick.duration_since(start) < total {
@@ -238,20 +315,50 @@ async fn closed_loop(
                 let sent = Instant::now();
                 let result = workload.execute(&planned).await;
                 if tick >= measured_from {
-                    record(&recorder, &planned, &result, tick, sent, measured_from);
+                    let mut recorder = lock(recorders.for_worker(stream));
+                    record(&mut recorder, &planned, &result, tick, sent, measured_from);
                 }
                 tick += every;
             }
         });
     }
-    while workers.join_next().await.is_some() {}
-    (0, scenario.duration)
+    while let Some(worker) = workers.join_next().await {
+        worker.expect("a worker does not panic");
+    }
+    recorders.merged()
+}
+
+/// The recorders the workers share: one per core rather than one for all (threads would
+/// queue on its lock) or one per worker (hundreds of workers would each hold a full set of
+/// histograms, a few hundred kilobytes apiece). Worker `i` records into recorder `i mod n`,
+/// so two threads rarely want the same one at once.
+#[derive(Clone)]
+struct Recorders(Arc<[Mutex<Recorder>]>);
+
+impl Recorders {
+    fn new() -> Recorders {
+        let n = std::thread::available_parallelism().map_or(1, usize::from);
+        Recorders((0..n).map(|_| Mutex::default()).collect())
+    }
+
+    fn for_worker(&self, worker: usize) -> &Mutex<Recorder> {
+        &self.0[worker % self.0.len()]
+    }
+
+    /// Every recorder's measurements in one; call once the workers are done.
+    fn merged(&self) -> Recorder {
+        let mut merged = Recorder::default();
+        for recorder in self.0.iter() {
+            merged.merge(&lock(recorder));
+        }
+        merged
+    }
 }
 
 /// Records one finished operation: latency from its intended start, service time from its
 /// send, and the lag between them; its capacity, or its error.
 fn record(
-    recorder: &Mutex<Recorder>,
+    recorder: &mut Recorder,
     planned: &Planned,
     result: &anyhow::Result<f64>,
     intended_at: Instant,
@@ -260,7 +367,6 @@ fn record(
 ) {
     let done = Instant::now();
     let name = planned.operation.name();
-    let mut recorder = lock(recorder);
     recorder.record(
         name,
         outcome(result),
@@ -285,8 +391,8 @@ fn outcome(result: &anyhow::Result<f64>) -> Outcome {
     }
 }
 
-fn lock(recorder: &Mutex<Recorder>) -> std::sync::MutexGuard<'_, Recorder> {
-    recorder
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# The highest rate the load generator sustains on one core: loadgen pinned to core 0 drives
+# the fixed-200 handler (pinned to core 1) open loop at each of RATES, ROUNDS times, and the
+# figures of each run (delivered rate, schedule-lag p99, latency p99, loadgen's CPU per
+# operation, drops) are printed as one table row, then wrk (closed loop, 1 thread,
+# CONNECTIONS connections; and wrk2 at the same rates if installed) against the same handler
+# for comparison.
+#
+#   benches/generator/measure.sh
+#   RATES="50000 100000" ROUNDS=1 DURATION=5s benches/generator/measure.sh
+#
+# Needs taskset and wrk (apt-get install wrk), and two cores.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+RATES=${RATES:-"20000 50000 100000 120000 150000"}
+ROUNDS=${ROUNDS:-3}
+DURATION=${DURATION:-10s}
+CONNECTIONS=${CONNECTIONS:-32}
+PORT=${PORT:-18999}
+bin=${CARGO_TARGET_DIR:-target}/release
+
+cargo build --release -q -p loadgen -p benches --no-default-features --bin loadgen --bin floor
+runs=$(mktemp -d)
+taskset -c 1 "$bin/floor" "$PORT" &
+floor=$!
+trap 'kill $floor; rm -rf "$runs"' EXIT
+for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break; sleep 0.1; done
+
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "| rate | round | delivered/s | dropped | lag p99 ms | latency p99 ms | loadgen CPU µs/op | loadgen cores |"
+echo "|---|---|---|---|---|---|---|---|"
+for rate in $RATES; do
+  for round in $(seq 1 "$ROUNDS"); do
+    dir=$runs/$rate-$round
+    taskset -c 0 "$bin/loadgen" run benches/generator/fixed-200.toml \
+      --endpoint-url "http://127.0.0.1:$PORT" --no-setup --rate "$rate" \
+      --duration "$DURATION" --out "$dir" >/dev/null 2>&1 || true
+    jq -r --arg rate "$rate" --arg round "$round" '.operations[0] as $op |
+      "| \($rate) | \($round) | \(.delivered_rate_per_s | round) | \($op.dropped) | \($op.schedule_lag_p99_ms) | \($op.p99_ms) | \(.process_cpu_per_operation_us * 10 | round / 10) | \(.process_cpu_cores * 100 | round / 100) |"' \
+      "$dir/summary.json"
+  done
+done
+
+body='{"TableName":"ml-features","Key":{"user_id":{"S":"user-00000042"},"feature_name":{"S":"feature-003"}},"ReturnConsumedCapacity":"TOTAL"}'
+cat > "$runs/get_item.lua" <<LUA
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/x-amz-json-1.0"
+wrk.headers["X-Amz-Target"] = "DynamoDB_20120810.GetItem"
+wrk.body = '$body'
+LUA
+for round in $(seq 1 "$ROUNDS"); do
+  echo "wrk -t1 -c$CONNECTIONS, round $round: $(taskset -c 0 wrk -t1 -c"$CONNECTIONS" -d"$DURATION" \
+    -s "$runs/get_item.lua" "http://127.0.0.1:$PORT/" | grep -E 'Requests/sec')"
+done
+if command -v wrk2 >/dev/null; then
+  for rate in $RATES; do
+    echo "wrk2 -R$rate: $(taskset -c 0 wrk2 -t1 -c"$CONNECTIONS" -d"$DURATION" -R"$rate" \
+      -s "$runs/get_item.lua" "http://127.0.0.1:$PORT/" | grep -E 'Requests/sec|99.000%' | tr -s ' \n' ' ')"
+  done
+fi
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
