@@ -13,6 +13,7 @@
 //! - `http1`: the lean HTTP/1.1 client the load goes through (pooled keep-alive connections).
 //! - `raw_client`: DynamoDB over `http1`, for endpoints that do not verify signatures.
 //! - `run`: the open-loop pacer and its workers, and the closed-loop workers.
+//! - `timer`: the pacer's microsecond timer on the async runtime.
 //! - `recorder`: HdrHistograms per operation and outcome.
 //! - `report`: the target table, verdicts, the terminal report, `summary.json`, exit codes.
 //! - `cost`: the monthly cost of the consumed capacity, from `scenarios/prices.toml`.
@@ -35,4 +36,5 @@ pub mod run;
 pub mod scenario;
 pub mod schedule;
 pub mod target;
+pub mod timer;
 pub mod workload;

@@ -47,10 +47,7 @@ impl Registry {
     /// A client for the registry served at `endpoint` (scheme, host and port).
     pub fn new(endpoint: &str, setup: RegistrySetup, seed: u64) -> Result<Registry> {
         Ok(Registry {
-            http: http1::Client::new(&format!(
-                "{}/registry/v1",
-                endpoint.trim_end_matches('/')
-            ))?,
+            http: http1::Client::new(&format!("{}/registry/v1", endpoint.trim_end_matches('/')))?,
             setup,
             run_id: seed ^ std::process::id() as u64,
             created: Arc::new(AtomicU64::new(0)),
