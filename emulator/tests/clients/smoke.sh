@@ -30,13 +30,17 @@ py=$venv/bin/python
 
 # ---- emulator ----
 log "building the emulator ($profile profile)"
-bin=$(cd "$root" && cargo build -q -p emulator --bin emulator --profile "$profile" \
+# Every workspace binary, not `-p emulator` alone: built with the whole workspace's feature
+# set, the dependencies are the ones `cargo test --workspace` already compiled (`-p emulator`
+# would resolve other features and rebuild much of the tree, DataFusion included).
+bin=$(cd "$root" && cargo build -q --workspace --bins --profile "$profile" \
   --message-format=json-render-diagnostics \
   | "$py" -c 'import json, sys
 for line in sys.stdin:
     m = json.loads(line)
-    if m.get("reason") == "compiler-artifact" and m.get("executable"):
-        print(m["executable"])' | tail -n 1)
+    if m.get("reason") == "compiler-artifact" and m.get("executable") \
+            and m["target"]["name"] == "emulator":
+        print(m["executable"])')
 [ -x "$bin" ] || fail "no emulator binary from cargo build"
 
 work=$(mktemp -d)
