@@ -198,8 +198,11 @@ async fn open_loop(
 
 /// The shortest wait between the pacer's rounds: operations due within it are released
 /// together, up to this late, rather than one wake-up each (at 100K operations a second they
-/// are 10 µs apart). The default timer slack of a sleeping Linux thread is the same 50 µs.
-const PACER_ROUND: Duration = Duration::from_micros(50);
+/// are 10 µs apart). Waking an idle event loop costs more than a request on a virtual
+/// machine: measured on one, rounds 50 µs apart made the generator run out of CPU at 60K/s,
+/// 250 µs apart let it reach 90K/s with a schedule-lag p99 of 0.3 ms
+/// (`results/2026-12-07_generator-throughput/`).
+const PACER_ROUND: Duration = Duration::from_micros(250);
 
 /// How long the pacer waits for a worker when all are busy (at the in-flight cap).
 const WAIT_FOR_A_WORKER: Duration = Duration::from_micros(100);
