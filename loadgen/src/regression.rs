@@ -2,7 +2,7 @@
 //! committed baseline (`results/baseline.json`).
 //!
 //! Absolute latencies differ from machine to machine, so each run first calibrates: it
-//! measures, in the same process, the mean time of a request to a handler answering a
+//! measures, in the same process, the median time of a request to a handler answering a
 //! fixed 200 (the machine's HTTP floor). Every latency is then compared as a multiple of that
 //! time, so a slower machine does not read as a regression, and only a change of the
 //! emulator's own cost relative to the floor does.
@@ -19,7 +19,7 @@ use crate::recorder::Outcome;
 use crate::run::RunResult;
 
 /// One scenario's normalised figures: per operation, the p50 latency as a multiple of the
-/// floor's mean request time.
+/// floor's median request time.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ScenarioFigures {
     pub p50_in_floor_requests: BTreeMap<String, f64>,
@@ -28,7 +28,7 @@ pub struct ScenarioFigures {
 /// `results/baseline.json`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Baseline {
-    /// The floor's mean request time when the baseline was taken, for reference only.
+    /// The floor's median request time when the baseline was taken, for reference only.
     pub floor_request_us: f64,
     pub scenarios: BTreeMap<String, ScenarioFigures>,
 }
@@ -46,8 +46,10 @@ impl Baseline {
     }
 }
 
-/// The mean time of one request to a fixed-200 handler served in this process, from
-/// `requests` sequential requests after a warm-up.
+/// The median time of one request to a fixed-200 handler served in this process, from
+/// `requests` sequential requests after a warm-up. The median, not the mean: a request that
+/// other processes preempt costs many times the others, and how many are preempted depends on
+/// the machine's load, not on its speed.
 pub async fn calibrate(requests: u32) -> Result<Duration> {
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
     let addr = listener.local_addr()?;
@@ -57,13 +59,15 @@ pub async fn calibrate(requests: u32) -> Result<Duration> {
     for _ in 0..requests / 10 {
         client.call("GetItem", b"{}").await?;
     }
-    let start = Instant::now();
-    for _ in 0..requests {
+    let mut times = Vec::with_capacity(requests as usize);
+    for _ in 0..requests.max(1) {
+        let start = Instant::now();
         client.call("GetItem", b"{}").await?;
+        times.push(start.elapsed());
     }
-    let mean = start.elapsed() / requests.max(1);
     server.abort();
-    Ok(mean)
+    let middle = times.len() / 2;
+    Ok(*times.select_nth_unstable(middle).1)
 }
 
 /// The normalised figures of one run.
