@@ -12,6 +12,7 @@
 # Needs taskset and wrk (apt-get install wrk), and two cores.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. benches/lib.sh
 
 RATES=${RATES:-"20000 50000 100000 120000 150000"}
 ROUNDS=${ROUNDS:-3}
@@ -25,7 +26,7 @@ runs=$(mktemp -d)
 taskset -c 1 "$bin/floor" "$PORT" &
 floor=$!
 trap 'kill $floor; rm -rf "$runs"' EXIT
-for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break; sleep 0.1; done
+wait_for_port "$PORT"
 
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "| rate | round | delivered/s | dropped | lag p99 ms | latency p99 ms | loadgen CPU µs/op | loadgen cores |"

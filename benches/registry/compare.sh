@@ -12,6 +12,7 @@
 # results/<date>_registry-side-by-side/ (or OUT=<dir>).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. benches/lib.sh
 here=benches/registry
 
 DURATION=${DURATION:-5s}
@@ -37,14 +38,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-wait_for_port() {
-  for _ in $(seq 1 600); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-    sleep 0.1
-  done
-  echo "nothing answers on port $1" >&2
-  return 1
-}
 
 drydock_port=$((BASE_PORT + 1))
 "${CARGO_TARGET_DIR:-target}/release/emulator" --port "$drydock_port" --data-dir "$data_dir/drydock" \

@@ -17,6 +17,7 @@
 # (or OUT=<dir>).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. benches/lib.sh
 here=benches/side-by-side
 
 DURATION=${DURATION:-10s}
@@ -42,14 +43,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-wait_for_port() {
-  for _ in $(seq 1 300); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-    sleep 0.1
-  done
-  echo "nothing answers on port $1" >&2
-  return 1
-}
 
 # Starts a target on a port; prints nothing.
 start_target() {
