@@ -6,6 +6,7 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 
+use aws_sdk_dynamodb::primitives::{DateTime, DateTimeFormat};
 use loadgen::cost::{self, PriceTable};
 use loadgen::distribution;
 use loadgen::regression;
@@ -475,18 +476,12 @@ fn default_out(scenario: &str) -> PathBuf {
     Path::new("results").join(format!("{}_loadgen-{scenario}", civil_date(days as i64)))
 }
 
-/// `YYYY-MM-DD` of a day count since 1970-01-01 (proleptic Gregorian calendar).
+/// `YYYY-MM-DD` of a day count since 1970-01-01, through the SDK's date formatting.
 fn civil_date(days: i64) -> String {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}")
+    let midnight = DateTime::from_secs(days * 86_400)
+        .fmt(DateTimeFormat::DateTime)
+        .expect("a day count from the clock is in the formatter's range");
+    midnight[..10].to_owned()
 }
 
 /// The scenario without the operations this build cannot serve from its embedded emulator:
