@@ -59,7 +59,9 @@ impl Series {
 /// One table's series.
 #[derive(Debug, Default)]
 pub struct TableColumns {
-    index: HashMap<(Vec<(String, String)>, String), usize>,
+    /// Series positions by measure name, then dimensions: nested so that a record of a known
+    /// series finds it through borrowed keys, without copying its names.
+    index: HashMap<String, HashMap<Vec<(String, String)>, usize>>,
     pub series: Vec<Series>,
     /// Records before this time have left storage; late notifications of them are ignored.
     expired_before: i64,
@@ -70,16 +72,26 @@ impl TableColumns {
         if record.time < self.expired_before {
             return;
         }
-        let key = (record.dimensions.clone(), record.measure_name.clone());
-        let next = self.series.len();
-        let at = *self.index.entry(key).or_insert(next);
-        if at == next {
-            self.series.push(Series {
-                dimensions: record.dimensions.clone(),
-                measure_name: record.measure_name.clone(),
-                ..Series::default()
-            });
-        }
+        let known = self
+            .index
+            .get(record.measure_name.as_str())
+            .and_then(|by_dimensions| by_dimensions.get(record.dimensions.as_slice()));
+        let at = match known {
+            Some(&at) => at,
+            None => {
+                let at = self.series.len();
+                self.index
+                    .entry(record.measure_name.clone())
+                    .or_default()
+                    .insert(record.dimensions.clone(), at);
+                self.series.push(Series {
+                    dimensions: record.dimensions.clone(),
+                    measure_name: record.measure_name.clone(),
+                    ..Series::default()
+                });
+                at
+            }
+        };
         self.series[at].upsert(record.time, record.version, &record.value);
     }
 
