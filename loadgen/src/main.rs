@@ -405,13 +405,7 @@ async fn ci(args: CiArgs) -> Result<i32> {
         };
         let result = run::run(workload, &scenario, mode).await;
         running.shutdown().await;
-        let errors: u64 = result
-            .recorder
-            .series
-            .iter()
-            .filter(|((_, outcome), _)| *outcome == loadgen::recorder::Outcome::Error)
-            .map(|(_, s)| s.count())
-            .sum();
+        let errors = result.recorder.errors();
         if errors > 0 {
             eprintln!(
                 "loadgen ci: {} had {errors} failed operations: {:?}",

@@ -80,10 +80,11 @@ impl Series {
     }
 }
 
-/// All of a run's measurements.
+/// All of a run's measurements. Keyed by operation name, and looked up by `&str` on the
+/// recording path, so that recording allocates nothing once an operation has its entries.
 #[derive(Debug, Clone, Default)]
 pub struct Recorder {
-    pub series: BTreeMap<(String, Outcome), Series>,
+    pub series: BTreeMap<String, BTreeMap<Outcome, Series>>,
     /// Operations not sent because they were already later than `--max-lag`.
     pub dropped: BTreeMap<String, u64>,
     /// The first error each operation met, to show with the error count.
@@ -104,15 +105,15 @@ impl Recorder {
         service: Duration,
         lag: Duration,
     ) {
-        self.series
-            .entry((operation.to_owned(), outcome))
+        entry(&mut self.series, operation)
+            .entry(outcome)
             .or_insert_with(Series::new)
             .record(latency, service, lag);
     }
 
     /// Adds a completed operation's latency to its second's interval histogram.
     pub fn record_interval(&mut self, operation: &str, second: usize, latency: Duration) {
-        let intervals = self.intervals.entry(operation.to_owned()).or_default();
+        let intervals = entry(&mut self.intervals, operation);
         while intervals.len() <= second {
             intervals.push(new_histogram());
         }
@@ -124,21 +125,16 @@ impl Recorder {
     /// `loadgen merge` reads back from interval logs; service time and lag are not in them),
     /// with `errors` failed operations of unknown latency.
     pub fn restore(&mut self, operation: &str, intervals: Vec<Histogram<u64>>, errors: u64) {
-        let ok = self
-            .series
-            .entry((operation.to_owned(), Outcome::Ok))
-            .or_insert_with(Series::new);
+        let outcomes = entry(&mut self.series, operation);
+        let ok = outcomes.entry(Outcome::Ok).or_insert_with(Series::new);
         for h in &intervals {
             ok.latency.add(h).expect("same bounds");
         }
         if errors > 0 {
-            let failed = self
-                .series
-                .entry((operation.to_owned(), Outcome::Error))
-                .or_insert_with(Series::new);
+            let failed = outcomes.entry(Outcome::Error).or_insert_with(Series::new);
             failed.not_in_histogram += errors;
         }
-        let mine = self.intervals.entry(operation.to_owned()).or_default();
+        let mine = entry(&mut self.intervals, operation);
         while mine.len() < intervals.len() {
             mine.push(new_histogram());
         }
@@ -148,26 +144,29 @@ impl Recorder {
     }
 
     pub fn add_capacity(&mut self, operation: &str, units: f64) {
-        *self.capacity_units.entry(operation.to_owned()).or_default() += units;
+        *entry(&mut self.capacity_units, operation) += units;
     }
 
     pub fn note_error(&mut self, operation: &str, error: &anyhow::Error) {
-        self.first_errors
-            .entry(operation.to_owned())
-            .or_insert_with(|| format!("{error:#}"));
+        if !self.first_errors.contains_key(operation) {
+            self.first_errors
+                .insert(operation.to_owned(), format!("{error:#}"));
+        }
     }
 
     pub fn drop_late(&mut self, operation: &str) {
-        *self.dropped.entry(operation.to_owned()).or_default() += 1;
+        *entry(&mut self.dropped, operation) += 1;
     }
 
     /// Adds another recorder's measurements (from another worker or machine).
     pub fn merge(&mut self, other: &Recorder) {
-        for (key, series) in &other.series {
-            self.series
-                .entry(key.clone())
-                .or_insert_with(Series::new)
-                .merge(series);
+        for (operation, outcomes) in &other.series {
+            let ours = entry(&mut self.series, operation);
+            for (outcome, series) in outcomes {
+                ours.entry(*outcome)
+                    .or_insert_with(Series::new)
+                    .merge(series);
+            }
         }
         for (operation, n) in &other.dropped {
             *self.dropped.entry(operation.clone()).or_default() += n;
@@ -196,18 +195,35 @@ impl Recorder {
         let mut names: Vec<String> = self
             .series
             .keys()
-            .map(|(name, _)| name.clone())
-            .chain(self.dropped.keys().cloned())
+            .chain(self.dropped.keys())
+            .cloned()
             .collect();
-        names.dedup();
         names.sort();
         names.dedup();
         names
     }
 
     pub fn get(&self, operation: &str, outcome: Outcome) -> Option<&Series> {
-        self.series.get(&(operation.to_owned(), outcome))
+        self.series.get(operation)?.get(&outcome)
     }
+
+    /// The failed operations, all operations together.
+    pub fn errors(&self) -> u64 {
+        self.series
+            .values()
+            .filter_map(|outcomes| outcomes.get(&Outcome::Error))
+            .map(Series::count)
+            .sum()
+    }
+}
+
+/// The value of `key` in `map`, a default one inserted first if it has none; the key is
+/// copied only then.
+fn entry<'a, V: Default>(map: &'a mut BTreeMap<String, V>, key: &str) -> &'a mut V {
+    if !map.contains_key(key) {
+        map.insert(key.to_owned(), V::default());
+    }
+    map.get_mut(key).expect("inserted above")
 }
 
 #[cfg(test)]
