@@ -3,6 +3,7 @@
 //! model server and a feature pipeline make against it.
 
 use std::collections::HashMap;
+use std::sync::LazyLock;
 
 use anyhow::{Context, Result};
 use aws_sdk_dynamodb::Client;
@@ -10,7 +11,9 @@ use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, ConsumedCapacity, KeySchemaElement, KeyType,
     KeysAndAttributes, PutRequest, ReturnConsumedCapacity, ScalarAttributeType, WriteRequest,
 };
+use memchr::memmem::Finder;
 
+use crate::decimal;
 use crate::raw_client::RawClient;
 use crate::scenario::{FeatureTable, Operation};
 
@@ -25,12 +28,29 @@ pub struct FeatureServing {
 }
 
 pub fn user_id(index: u64) -> String {
-    format!("user-{index:08}")
+    let mut id = Vec::new();
+    push_user_id(&mut id, index);
+    String::from_utf8(id).expect("ASCII")
 }
 
 pub fn feature_name(index: u64) -> String {
-    format!("feature-{index:03}")
+    let mut name = Vec::new();
+    push_feature_name(&mut name, index);
+    String::from_utf8(name).expect("ASCII")
 }
+
+fn push_user_id(out: &mut Vec<u8>, index: u64) {
+    out.extend_from_slice(b"user-");
+    decimal::push_padded(out, index, 8);
+}
+
+fn push_feature_name(out: &mut Vec<u8>, index: u64) {
+    out.extend_from_slice(b"feature-");
+    decimal::push_padded(out, index, 3);
+}
+
+/// Writes a raw request's JSON body for some users and a feature.
+type BodyWriter = fn(&FeatureServing, &[u64], u64, &mut Vec<u8>);
 
 impl FeatureServing {
     /// Sends the load through the SDK `client`, or through `raw` when given.
@@ -162,56 +182,92 @@ impl FeatureServing {
         users: &[u64],
         feature: u64,
     ) -> Result<f64> {
-        let table = &self.table.table;
-        let key = |u: u64| {
-            format!(
-                r#"{{"user_id":{{"S":"{}"}},"feature_name":{{"S":"{}"}}}}"#,
-                user_id(u),
-                feature_name(feature)
-            )
-        };
-        let user = users[0];
-        let body = match operation {
-            Operation::GetItem => format!(
-                r#"{{"TableName":"{table}","Key":{},"ReturnConsumedCapacity":"TOTAL"}}"#,
-                key(user)
-            ),
-            Operation::Query => format!(
-                r#"{{"TableName":"{table}","KeyConditionExpression":"user_id = :u","ExpressionAttributeValues":{{":u":{{"S":"{}"}}}},"ReturnConsumedCapacity":"TOTAL"}}"#,
-                user_id(user)
-            ),
-            Operation::BatchGetItem { .. } => {
-                let mut seen = std::collections::HashSet::new();
-                let keys: Vec<String> = users
-                    .iter()
-                    .filter(|u| seen.insert(**u))
-                    .map(|u| key(*u))
-                    .collect();
-                format!(
-                    r#"{{"RequestItems":{{"{table}":{{"Keys":[{}]}}}},"ReturnConsumedCapacity":"TOTAL"}}"#,
-                    keys.join(",")
-                )
-            }
-            Operation::PutItem => format!(
-                r#"{{"TableName":"{table}","Item":{{"user_id":{{"S":"{}"}},"feature_name":{{"S":"{}"}},"value":{{"S":"{}"}},"version":{{"N":"1"}}}},"ReturnConsumedCapacity":"TOTAL"}}"#,
-                user_id(user),
-                feature_name(feature),
-                self.value
-            ),
-            Operation::UpdateItem => format!(
-                r#"{{"TableName":"{table}","Key":{},"UpdateExpression":"ADD version :one","ExpressionAttributeValues":{{":one":{{"N":"1"}}}},"ReturnConsumedCapacity":"TOTAL"}}"#,
-                key(user)
-            ),
+        let write_body: BodyWriter = match operation {
+            Operation::GetItem => FeatureServing::get_item_body,
+            Operation::Query => FeatureServing::query_body,
+            Operation::BatchGetItem { .. } => FeatureServing::batch_get_item_body,
+            Operation::PutItem => FeatureServing::put_item_body,
+            Operation::UpdateItem => FeatureServing::update_item_body,
             other => anyhow::bail!("{} is not a DynamoDB operation", other.name()),
         };
-        let answer = raw.call(operation.name(), body.as_bytes()).await?;
-        // A non-empty UnprocessedKeys map: its first key follows the brace.
+        let answer = raw
+            .call_with(operation.name(), |out| {
+                write_body(self, users, feature, out);
+            })
+            .await?;
         if matches!(operation, Operation::BatchGetItem { .. })
-            && find(&answer, br#""UnprocessedKeys":{""#).is_some()
+            && UNPROCESSED_KEYS.find(&answer).is_some()
         {
             anyhow::bail!("BatchGetItem left keys unprocessed (throttled)");
         }
         Ok(capacity_units(&answer))
+    }
+
+    // The raw requests' bodies, written piece by piece: the load builds one per operation,
+    // and formatting them cost more than the rest of the request's assembly.
+
+    fn get_item_body(&self, users: &[u64], feature: u64, out: &mut Vec<u8>) {
+        self.push_table_name(out);
+        out.extend_from_slice(br#","Key":"#);
+        push_key(out, users[0], feature);
+        push_consumed_capacity(out);
+    }
+
+    fn query_body(&self, users: &[u64], _feature: u64, out: &mut Vec<u8>) {
+        self.push_table_name(out);
+        out.extend_from_slice(
+            br#","KeyConditionExpression":"user_id = :u","ExpressionAttributeValues":{":u":{"S":""#,
+        );
+        push_user_id(out, users[0]);
+        out.extend_from_slice(br#""}}"#);
+        push_consumed_capacity(out);
+    }
+
+    fn batch_get_item_body(&self, users: &[u64], feature: u64, out: &mut Vec<u8>) {
+        out.extend_from_slice(br#"{"RequestItems":{""#);
+        out.extend_from_slice(self.table.table.as_bytes());
+        out.extend_from_slice(br#"":{"Keys":["#);
+        for (i, &user) in users.iter().enumerate() {
+            // BatchGetItem refuses duplicate keys; hot users repeat under skew.
+            if users[..i].contains(&user) {
+                continue;
+            }
+            if i > 0 {
+                out.push(b',');
+            }
+            push_key(out, user, feature);
+        }
+        out.extend_from_slice(b"]}}");
+        push_consumed_capacity(out);
+    }
+
+    fn put_item_body(&self, users: &[u64], feature: u64, out: &mut Vec<u8>) {
+        self.push_table_name(out);
+        out.extend_from_slice(br#","Item":{"user_id":{"S":""#);
+        push_user_id(out, users[0]);
+        out.extend_from_slice(br#""},"feature_name":{"S":""#);
+        push_feature_name(out, feature);
+        out.extend_from_slice(br#""},"value":{"S":""#);
+        out.extend_from_slice(self.value.as_bytes());
+        out.extend_from_slice(br#""},"version":{"N":"1"}}"#);
+        push_consumed_capacity(out);
+    }
+
+    fn update_item_body(&self, users: &[u64], feature: u64, out: &mut Vec<u8>) {
+        self.push_table_name(out);
+        out.extend_from_slice(br#","Key":"#);
+        push_key(out, users[0], feature);
+        out.extend_from_slice(
+            br#","UpdateExpression":"ADD version :one","ExpressionAttributeValues":{":one":{"N":"1"}}"#,
+        );
+        push_consumed_capacity(out);
+    }
+
+    /// Opens a body with its `TableName`.
+    fn push_table_name(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(br#"{"TableName":""#);
+        out.extend_from_slice(self.table.table.as_bytes());
+        out.push(b'"');
     }
 
     async fn execute_sdk(&self, operation: Operation, users: &[u64], feature: u64) -> Result<f64> {
@@ -305,14 +361,27 @@ impl FeatureServing {
     }
 }
 
+/// A feature table key: `{"user_id":{"S":…},"feature_name":{"S":…}}`.
+fn push_key(out: &mut Vec<u8>, user: u64, feature: u64) {
+    out.extend_from_slice(br#"{"user_id":{"S":""#);
+    push_user_id(out, user);
+    out.extend_from_slice(br#""},"feature_name":{"S":""#);
+    push_feature_name(out, feature);
+    out.extend_from_slice(br#""}}"#);
+}
+
+/// Closes a body, asking for the consumed capacity.
+fn push_consumed_capacity(out: &mut Vec<u8>) {
+    out.extend_from_slice(br#","ReturnConsumedCapacity":"TOTAL"}"#);
+}
+
 /// The sum of every `"CapacityUnits"` in an answer to a request made with
 /// `ReturnConsumedCapacity: TOTAL` (one per table; no per-index shares at that level).
 fn capacity_units(answer: &[u8]) -> f64 {
-    const KEY: &[u8] = br#""CapacityUnits":"#;
     let mut total = 0.0;
     let mut rest = answer;
-    while let Some(at) = find(rest, KEY) {
-        rest = &rest[at + KEY.len()..];
+    while let Some(at) = CAPACITY_UNITS.find(rest) {
+        rest = &rest[at + CAPACITY_UNITS.needle().len()..];
         let end = rest
             .iter()
             .position(|b| !(b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'-' | b'+')))
@@ -325,9 +394,12 @@ fn capacity_units(answer: &[u8]) -> f64 {
     total
 }
 
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|w| w == needle)
-}
+static CAPACITY_UNITS: LazyLock<Finder<'static>> =
+    LazyLock::new(|| Finder::new(br#""CapacityUnits":"#));
+
+/// A non-empty UnprocessedKeys map: its first key follows the brace.
+static UNPROCESSED_KEYS: LazyLock<Finder<'static>> =
+    LazyLock::new(|| Finder::new(br#""UnprocessedKeys":{""#));
 
 fn definition(name: &str) -> AttributeDefinition {
     AttributeDefinition::builder()
@@ -359,7 +431,72 @@ async fn wait_active(client: &Client, table: &str) -> Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use super::capacity_units;
+    use serde_json::{Value, json};
+
+    use super::*;
+
+    fn feature_serving() -> FeatureServing {
+        let config = aws_sdk_dynamodb::Config::builder()
+            .behavior_version_latest()
+            .build();
+        let table = FeatureTable {
+            table: "ml-features".into(),
+            users: 10,
+            features_per_user: 4,
+            value_bytes: 3,
+        };
+        FeatureServing::new(Client::from_conf(config), None, table)
+    }
+
+    fn body(write: BodyWriter, users: &[u64], feature: u64) -> Value {
+        let mut out = b"already there".to_vec();
+        write(&feature_serving(), users, feature, &mut out);
+        serde_json::from_slice(&out[b"already there".len()..]).expect("a JSON body")
+    }
+
+    #[test]
+    fn raw_bodies_are_the_requests_json() {
+        let key = |user: &str, feature: &str| json!({"user_id": {"S": user}, "feature_name": {"S": feature}});
+        assert_eq!(
+            body(FeatureServing::get_item_body, &[42], 3),
+            json!({"TableName": "ml-features", "Key": key("user-00000042", "feature-003"),
+                   "ReturnConsumedCapacity": "TOTAL"})
+        );
+        assert_eq!(
+            body(FeatureServing::query_body, &[123_456_789], 0),
+            json!({"TableName": "ml-features", "KeyConditionExpression": "user_id = :u",
+                   "ExpressionAttributeValues": {":u": {"S": "user-123456789"}},
+                   "ReturnConsumedCapacity": "TOTAL"})
+        );
+        assert_eq!(
+            body(FeatureServing::batch_get_item_body, &[1, 2, 1, 3, 2], 1234),
+            json!({"RequestItems": {"ml-features": {"Keys": [
+                       key("user-00000001", "feature-1234"),
+                       key("user-00000002", "feature-1234"),
+                       key("user-00000003", "feature-1234")]}},
+                   "ReturnConsumedCapacity": "TOTAL"})
+        );
+        assert_eq!(
+            body(FeatureServing::put_item_body, &[7], 2),
+            json!({"TableName": "ml-features", "Item": {"user_id": {"S": "user-00000007"},
+                   "feature_name": {"S": "feature-002"}, "value": {"S": "vvv"},
+                   "version": {"N": "1"}}, "ReturnConsumedCapacity": "TOTAL"})
+        );
+        assert_eq!(
+            body(FeatureServing::update_item_body, &[0], 0),
+            json!({"TableName": "ml-features", "Key": key("user-00000000", "feature-000"),
+                   "UpdateExpression": "ADD version :one",
+                   "ExpressionAttributeValues": {":one": {"N": "1"}},
+                   "ReturnConsumedCapacity": "TOTAL"})
+        );
+    }
+
+    #[test]
+    fn key_names_are_zero_padded() {
+        assert_eq!(user_id(42), "user-00000042");
+        assert_eq!(user_id(123_456_789), "user-123456789");
+        assert_eq!(feature_name(7), "feature-007");
+    }
 
     #[test]
     fn capacity_units_are_summed_from_an_answer() {

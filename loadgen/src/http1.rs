@@ -8,13 +8,14 @@
 //! One request per connection at a time (no pipelining). An answer is read whole: its body
 //! delimited by `content-length`, by chunked transfer coding, or by the connection's close.
 
-use std::io::Write as _;
 use std::sync::{Arc, Mutex};
 
 use axum::http::Uri;
 use bytes::{Buf, Bytes, BytesMut};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
+
+use crate::decimal;
 
 /// Why a request got no answer.
 #[derive(Debug, thiserror::Error)]
@@ -65,8 +66,9 @@ pub struct Client {
 
 struct Connection {
     stream: TcpStream,
-    /// The request being written; kept to reuse its allocation.
+    /// The request being written and its body; kept to reuse their allocations.
     request: Vec<u8>,
+    body: Vec<u8>,
     /// Bytes read and not yet consumed.
     received: BytesMut,
 }
@@ -108,20 +110,34 @@ impl Client {
         Head(Bytes::from(head))
     }
 
-    /// Sends one request and reads its whole answer, whatever its status. A request that
-    /// meets a pooled connection the server has since closed is sent once more on a new
-    /// connection (as browsers and hyper do): nothing of it was answered.
+    /// Sends one request and reads its whole answer, whatever its status.
     pub async fn send(&self, head: &Head, body: &[u8]) -> Result<Response, Error> {
+        self.send_with(head, |out| out.extend_from_slice(body))
+            .await
+    }
+
+    /// Sends one request whose body `write_body` writes straight into the connection's
+    /// buffer, and reads its whole answer, whatever its status. A request that meets a
+    /// pooled connection the server has since closed is sent once more on a new connection
+    /// (as browsers and hyper do): nothing of it was answered.
+    pub async fn send_with(
+        &self,
+        head: &Head,
+        write_body: impl FnOnce(&mut Vec<u8>),
+    ) -> Result<Response, Error> {
         let pooled = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
         let reused = pooled.is_some();
         let mut connection = match pooled {
             Some(c) => c,
             None => self.connect().await?,
         };
-        let answer = match connection.exchange(head, body).await {
+        connection.compose(head, write_body);
+        let answer = match connection.exchange().await {
             Err(Error::ClosedBeforeAnswer | Error::Io(_)) if reused => {
+                let request = std::mem::take(&mut connection.request);
                 connection = self.connect().await?;
-                connection.exchange(head, body).await
+                connection.request = request;
+                connection.exchange().await
             }
             answer => answer,
         };
@@ -146,18 +162,27 @@ impl Client {
         Ok(Connection {
             stream,
             request: Vec::with_capacity(1024),
+            body: Vec::with_capacity(1024),
             received: BytesMut::with_capacity(16 * 1024),
         })
     }
 }
 
 impl Connection {
-    async fn exchange(&mut self, head: &Head, body: &[u8]) -> Result<Response, Error> {
+    /// Puts the request together in `request`: `head`, the body's `content-length`, and
+    /// the body, written first into `body` to learn its length.
+    fn compose(&mut self, head: &Head, write_body: impl FnOnce(&mut Vec<u8>)) {
+        self.body.clear();
+        write_body(&mut self.body);
         self.request.clear();
         self.request.extend_from_slice(&head.0);
         self.request.extend_from_slice(b"content-length: ");
-        write!(self.request, "{}\r\n\r\n", body.len()).expect("writing to a Vec");
-        self.request.extend_from_slice(body);
+        decimal::push(&mut self.request, self.body.len() as u64);
+        self.request.extend_from_slice(b"\r\n\r\n");
+        self.request.extend_from_slice(&self.body);
+    }
+
+    async fn exchange(&mut self) -> Result<Response, Error> {
         self.stream.write_all(&self.request).await?;
         read_response(&mut self.stream, &mut self.received).await
     }
@@ -325,7 +350,7 @@ fn decode_chunked(buf: &[u8]) -> Result<Option<(Vec<u8>, usize)>, Error> {
             if trailers.starts_with(b"\r\n") {
                 return Ok(Some((body, at + 2)));
             }
-            return Ok(find(trailers, b"\r\n\r\n").map(|end| (body, at + end + 4)));
+            return Ok(memchr::memmem::find(trailers, b"\r\n\r\n").map(|end| (body, at + end + 4)));
         }
         let size = usize::try_from(size).map_err(|_| Error::Malformed("a chunk too large"))?;
         let Some(chunk_end) = at.checked_add(size).filter(|end| end + 2 <= buf.len()) else {
@@ -337,10 +362,6 @@ fn decode_chunked(buf: &[u8]) -> Result<Option<(Vec<u8>, usize)>, Error> {
         body.extend_from_slice(&buf[at..chunk_end]);
         at = chunk_end + 2;
     }
-}
-
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|w| w == needle)
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@
 //! - `registry`: the model-registry pattern on the registry's REST API.
 //! - `monitoring`: the ML-monitoring pattern on Timestream (ingestion and the drift query).
 //! - `http1`: the lean HTTP/1.1 client the load goes through (pooled keep-alive connections).
+//! - `decimal`: numbers written into request buffers without formatting machinery.
 //! - `raw_client`: DynamoDB over `http1`, for endpoints that do not verify signatures.
 //! - `run`: the open-loop pacer and its workers, and the closed-loop workers.
 //! - `timer`: the pacer's microsecond timer on the async runtime.
@@ -21,6 +22,7 @@
 //! - `regression`: `loadgen ci`, short runs compared with a baseline normalised by the floor.
 
 pub mod cost;
+pub mod decimal;
 pub mod distribution;
 pub mod feature_serving;
 pub mod http1;

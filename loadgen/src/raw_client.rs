@@ -51,10 +51,21 @@ impl RawClient {
     /// Sends one DynamoDB operation and reads its whole answer; the answer's body when the
     /// status is 200, an error naming the status and body otherwise.
     pub async fn call(&self, operation: &str, body: &[u8]) -> Result<Bytes> {
+        self.call_with(operation, |out| out.extend_from_slice(body))
+            .await
+    }
+
+    /// [`call`](Self::call) with the body written by `write_body` straight into the
+    /// request's buffer.
+    pub async fn call_with(
+        &self,
+        operation: &str,
+        write_body: impl FnOnce(&mut Vec<u8>),
+    ) -> Result<Bytes> {
         let Some((_, head)) = self.heads.iter().find(|(name, _)| *name == operation) else {
             bail!("the raw client does not send {operation}");
         };
-        let response = self.http.send(head, body).await?;
+        let response = self.http.send_with(head, write_body).await?;
         if !response.is_success() {
             let status = StatusCode::from_u16(response.status)?;
             bail!("{status}: {}", String::from_utf8_lossy(&response.body));
