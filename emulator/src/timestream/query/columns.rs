@@ -5,23 +5,86 @@
 //! is kept up to date by the write path (it is a `RecordObserver`) and rebuilt from redb at
 //! start, which stays the durable copy. A series is a measure name with one set of
 //! dimension values; its points are sorted by time, so a time range is two binary searches
-//! and a measure name or a dimension value selects whole series.
+//! and a measure name or a dimension value selects whole series. A series' values are held
+//! in its measure's type, so that a scan copies a slice of them into an Arrow array.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
 
 use crate::storage::StorageError;
 use crate::timestream::catalog::Snapshot;
-use crate::timestream::records::{self, MeasureValue, RecordObserver, StoredRecord};
+use crate::timestream::records::{self, MeasureValue, RecordObserver, Scalar, StoredRecord};
 
 /// One series: its identity and its points, sorted by time, one point per time.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Series {
     pub dimensions: Vec<(String, String)>,
     pub measure_name: String,
     pub times: Vec<i64>,
     pub versions: Vec<i64>,
-    pub values: Vec<MeasureValue>,
+    pub values: Values,
+}
+
+/// A series' values in its measure's type: the write path fixes the type of a measure name
+/// for the life of its table, so one series never mixes types.
+#[derive(Debug)]
+pub enum Values {
+    Double(Vec<f64>),
+    Bigint(Vec<i64>),
+    Varchar(Vec<String>),
+    Boolean(Vec<bool>),
+    /// Each point's attributes, sorted by name.
+    Multi(Vec<Vec<(String, Scalar)>>),
+}
+
+impl Values {
+    /// An empty column for values like `value`; none for a type a single-measure record
+    /// cannot have (TIMESTAMP is only an attribute of multi-measure records).
+    fn for_value(value: &MeasureValue) -> Option<Values> {
+        Some(match value {
+            MeasureValue::Single(Scalar::Double(_)) => Values::Double(Vec::new()),
+            MeasureValue::Single(Scalar::Bigint(_)) => Values::Bigint(Vec::new()),
+            MeasureValue::Single(Scalar::Varchar(_)) => Values::Varchar(Vec::new()),
+            MeasureValue::Single(Scalar::Boolean(_)) => Values::Boolean(Vec::new()),
+            MeasureValue::Single(Scalar::Timestamp(_)) => return None,
+            MeasureValue::Multi(_) => Values::Multi(Vec::new()),
+        })
+    }
+
+    /// Puts `value` at point `at`, replacing the point there or inserted before it; false
+    /// when the value is not of this column's type.
+    fn put(&mut self, at: usize, replace: bool, value: &MeasureValue) -> bool {
+        fn put<T>(column: &mut Vec<T>, at: usize, replace: bool, value: T) {
+            if replace {
+                column[at] = value;
+            } else {
+                column.insert(at, value);
+            }
+        }
+        match (self, value) {
+            (Values::Double(c), MeasureValue::Single(Scalar::Double(v))) => put(c, at, replace, *v),
+            (Values::Bigint(c), MeasureValue::Single(Scalar::Bigint(v))) => put(c, at, replace, *v),
+            (Values::Varchar(c), MeasureValue::Single(Scalar::Varchar(v))) => {
+                put(c, at, replace, v.clone())
+            }
+            (Values::Boolean(c), MeasureValue::Single(Scalar::Boolean(v))) => {
+                put(c, at, replace, *v)
+            }
+            (Values::Multi(c), MeasureValue::Multi(v)) => put(c, at, replace, v.clone()),
+            _ => return false,
+        }
+        true
+    }
+
+    fn drain_front(&mut self, points: usize) {
+        match self {
+            Values::Double(c) => drop(c.drain(..points)),
+            Values::Bigint(c) => drop(c.drain(..points)),
+            Values::Varchar(c) => drop(c.drain(..points)),
+            Values::Boolean(c) => drop(c.drain(..points)),
+            Values::Multi(c) => drop(c.drain(..points)),
+        }
+    }
 }
 
 impl Series {
@@ -33,26 +96,32 @@ impl Series {
     }
 
     /// Applies a record of this series under the version rules: a new time is inserted, a
-    /// higher version replaces, anything else is already here.
-    fn upsert(&mut self, time: i64, version: i64, value: &MeasureValue) {
+    /// higher version replaces, anything else is already here. False when the value is not of
+    /// the series' type.
+    fn upsert(&mut self, time: i64, version: i64, value: &MeasureValue) -> bool {
         let at = self.times.partition_point(|&t| t < time);
         if self.times.get(at) == Some(&time) {
             if version > self.versions[at] {
+                if !self.values.put(at, true, value) {
+                    return false;
+                }
                 self.versions[at] = version;
-                self.values[at] = value.clone();
             }
-            return;
+            return true;
+        }
+        if !self.values.put(at, false, value) {
+            return false;
         }
         self.times.insert(at, time);
         self.versions.insert(at, version);
-        self.values.insert(at, value.clone());
+        true
     }
 
     fn expire(&mut self, before: i64) {
         let gone = self.times.partition_point(|&t| t < before);
         self.times.drain(..gone);
         self.versions.drain(..gone);
-        self.values.drain(..gone);
+        self.values.drain_front(gone);
     }
 }
 
@@ -79,6 +148,9 @@ impl TableColumns {
         let at = match known {
             Some(&at) => at,
             None => {
+                let Some(values) = Values::for_value(&record.value) else {
+                    return not_held(record);
+                };
                 let at = self.series.len();
                 self.index
                     .entry(record.measure_name.clone())
@@ -87,12 +159,16 @@ impl TableColumns {
                 self.series.push(Series {
                     dimensions: record.dimensions.clone(),
                     measure_name: record.measure_name.clone(),
-                    ..Series::default()
+                    times: Vec::new(),
+                    versions: Vec::new(),
+                    values,
                 });
                 at
             }
         };
-        self.series[at].upsert(record.time, record.version, &record.value);
+        if !self.series[at].upsert(record.time, record.version, &record.value) {
+            not_held(record);
+        }
     }
 
     fn expire(&mut self, before: i64) {
@@ -101,6 +177,16 @@ impl TableColumns {
             series.expire(before);
         }
     }
+}
+
+/// A record whose value the copy cannot hold: the write path refuses a measure type that
+/// differs from the one its measure name first had, so this means the two disagree.
+fn not_held(record: &StoredRecord) {
+    tracing::error!(
+        measure_name = %record.measure_name,
+        measure_type = record.value.measure_type().as_str(),
+        "record not held by the query copy: its type differs from its series'"
+    );
 }
 
 /// Every table's copy, by table id.
@@ -176,15 +262,18 @@ impl RecordObserver for ColumnStore {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::timestream::records::Scalar;
 
     fn record(host: &str, time: i64, version: i64, value: f64) -> StoredRecord {
+        typed_record(host, time, version, Scalar::Double(value))
+    }
+
+    fn typed_record(host: &str, time: i64, version: i64, value: Scalar) -> StoredRecord {
         StoredRecord {
             dimensions: vec![("host".to_owned(), host.to_owned())],
             measure_name: "cpu".to_owned(),
             time,
             version,
-            value: MeasureValue::Single(Scalar::Double(value)),
+            value: MeasureValue::Single(value),
         }
     }
 
@@ -196,14 +285,14 @@ mod tests {
             .iter()
             .find(|s| s.dimension("host") == Some(host))
             .expect("series");
+        let Values::Double(values) = &series.values else {
+            panic!("{:?}", series.values);
+        };
         series
             .times
             .iter()
-            .zip(&series.values)
-            .map(|(t, v)| match v {
-                MeasureValue::Single(Scalar::Double(d)) => (*t, *d),
-                other => panic!("{other:?}"),
-            })
+            .copied()
+            .zip(values.iter().copied())
             .collect()
     }
 
@@ -217,6 +306,23 @@ mod tests {
         store.records_written(1, &[record("a", 20, 2, 2.2)]);
         assert_eq!(values(&store, "a"), [(10, 1.0), (20, 2.5), (30, 3.0)]);
         assert_eq!(values(&store, "b"), [(5, 9.0)]);
+    }
+
+    #[test]
+    fn a_value_of_another_type_leaves_the_series_as_it_was() {
+        let store = ColumnStore::default();
+        store.records_written(1, &[record("a", 10, 1, 1.0)]);
+        store.records_written(
+            1,
+            &[
+                typed_record("a", 20, 1, Scalar::Bigint(2)),
+                typed_record("a", 10, 2, Scalar::Bigint(3)),
+                typed_record("b", 10, 1, Scalar::Timestamp(4)),
+            ],
+        );
+        assert_eq!(values(&store, "a"), [(10, 1.0)]);
+        let table = store.table(1);
+        assert_eq!(table.read().expect("lock").series.len(), 1);
     }
 
     #[test]

@@ -17,8 +17,9 @@ use std::sync::{Arc, RwLock};
 use async_trait::async_trait;
 use timestream_sql::datafusion::arrow::array::{
     ArrayRef, BooleanArray, DictionaryArray, Float64Array, Int32Array, Int64Array, RecordBatch,
-    StringArray, TimestampNanosecondArray,
+    StringArray, TimestampNanosecondArray, new_null_array,
 };
+use timestream_sql::datafusion::arrow::buffer::ScalarBuffer;
 use timestream_sql::datafusion::arrow::datatypes::{DataType, Field, Int32Type, Schema, SchemaRef};
 use timestream_sql::datafusion::catalog::{Session, TableProvider};
 use timestream_sql::datafusion::common::{Column, Result, ScalarValue};
@@ -30,8 +31,8 @@ use timestream_sql::datafusion::logical_expr::{
 use timestream_sql::datafusion::physical_plan::ExecutionPlan;
 use timestream_sql::functions::TIMESTAMP;
 
-use super::columns::{Series, TableColumns};
-use crate::timestream::records::{MeasureType, MeasureValue, Scalar, TableSchema};
+use super::columns::{Series, TableColumns, Values};
+use crate::timestream::records::{MeasureType, Scalar, TableSchema};
 
 /// Rows per batch handed to DataFusion.
 const BATCH_ROWS: usize = 64 * 1024;
@@ -297,6 +298,7 @@ impl TableProvider for RecordsTable {
         let partitions = state.config().target_partitions().max(1);
         let mut batches: Vec<Vec<RecordBatch>> = vec![Vec::new(); partitions];
         let mut next = 0;
+        let zeros = ScalarBuffer::from(vec![0; BATCH_ROWS]);
         {
             let columns = self.columns.read().expect("columns lock");
             for series in columns.series.iter().filter(|s| selection.wants(s)) {
@@ -307,7 +309,7 @@ impl TableProvider for RecordsTable {
                     let until = end.min(at + BATCH_ROWS);
                     let arrays = projected
                         .iter()
-                        .map(|&i| column(&self.sources[i], series, at, until))
+                        .map(|&i| column(&self.sources[i], series, at, until, &zeros))
                         .collect();
                     let batch = RecordBatch::try_new(Arc::clone(&schema), arrays)?;
                     self.scanned
@@ -324,40 +326,56 @@ impl TableProvider for RecordsTable {
     }
 }
 
-/// The values of one column for points `from..to` of a series.
-fn column(source: &Source, series: &Series, from: usize, to: usize) -> ArrayRef {
+/// The values of one column for points `from..to` of a series. `zeros` holds at least
+/// `to - from` zero keys, shared by every constant column of the scan.
+fn column(
+    source: &Source,
+    series: &Series,
+    from: usize,
+    to: usize,
+    zeros: &ScalarBuffer<i32>,
+) -> ArrayRef {
     let rows = to - from;
-    let values = &series.values[from..to];
-    match source {
-        Source::Dimension(name) => constant_string(series.dimension(name), rows),
-        Source::MeasureName => constant_string(Some(&series.measure_name), rows),
-        Source::Time => Arc::new(TimestampNanosecondArray::from(
+    match (source, &series.values) {
+        (Source::Dimension(name), _) => constant_string(series.dimension(name), rows, zeros),
+        (Source::MeasureName, _) => constant_string(Some(&series.measure_name), rows, zeros),
+        (Source::Time, _) => Arc::new(TimestampNanosecondArray::from(
             series.times[from..to].to_vec(),
         )),
-        Source::MeasureValue(ty) => typed(
+        (Source::MeasureValue(MeasureType::Double), Values::Double(v)) => {
+            Arc::new(Float64Array::from(v[from..to].to_vec()))
+        }
+        (Source::MeasureValue(MeasureType::Bigint), Values::Bigint(v)) => {
+            Arc::new(Int64Array::from(v[from..to].to_vec()))
+        }
+        (Source::MeasureValue(MeasureType::Boolean), Values::Boolean(v)) => {
+            Arc::new(BooleanArray::from(v[from..to].to_vec()))
+        }
+        (Source::MeasureValue(MeasureType::Varchar), Values::Varchar(v)) => {
+            Arc::new(StringArray::from_iter_values(&v[from..to]))
+        }
+        (Source::Attribute(name, ty), Values::Multi(points)) => typed(
             *ty,
-            values.iter().map(|v| match v {
-                MeasureValue::Single(s) => Some(s),
-                MeasureValue::Multi(_) => None,
-            }),
-        ),
-        Source::Attribute(name, ty) => typed(
-            *ty,
-            values.iter().map(|v| match v {
-                MeasureValue::Multi(attributes) => attributes
+            points[from..to].iter().map(|attributes| {
+                attributes
                     .binary_search_by(|(n, _)| n.as_str().cmp(name))
                     .ok()
-                    .map(|i| &attributes[i].1),
-                MeasureValue::Single(_) => None,
+                    .map(|i| &attributes[i].1)
             }),
         ),
+        (Source::MeasureValue(ty) | Source::Attribute(_, ty), _) => {
+            new_null_array(&arrow_type(*ty), rows)
+        }
     }
 }
 
 /// A dictionary column holding one value (or NULL) for every row.
-fn constant_string(value: Option<&str>, rows: usize) -> ArrayRef {
+fn constant_string(value: Option<&str>, rows: usize, zeros: &ScalarBuffer<i32>) -> ArrayRef {
     let (keys, values) = match value {
-        Some(v) => (Int32Array::from(vec![0; rows]), StringArray::from(vec![v])),
+        Some(v) => (
+            Int32Array::new(zeros.slice(0, rows), None),
+            StringArray::from(vec![v]),
+        ),
         None => (
             Int32Array::new_null(rows),
             StringArray::from(Vec::<&str>::new()),
@@ -369,7 +387,7 @@ fn constant_string(value: Option<&str>, rows: usize) -> ArrayRef {
     )
 }
 
-/// A column of `ty` from the values that have that type (others are NULL).
+/// A column of `ty` from the attribute values that have that type (others are NULL).
 fn typed<'a>(ty: MeasureType, values: impl Iterator<Item = Option<&'a Scalar>>) -> ArrayRef {
     match ty {
         MeasureType::Double => Arc::new(Float64Array::from_iter(values.map(|v| match v {
