@@ -52,10 +52,14 @@ impl PreciseTimer {
         timerfd_settime(self.fd.get_ref(), TimerfdTimerFlags::empty(), &once)?;
         loop {
             let mut ready = self.fd.readable().await?;
-            // Reading the expiration count re-arms readiness for the next wait.
             let mut expirations = [0u8; 8];
             match ready.try_io(|fd| Ok(rustix::io::read(fd.get_ref(), &mut expirations)?)) {
-                Ok(read) => return read.map(drop),
+                Ok(read) => {
+                    // Read, the one-shot timer stays unreadable until it is armed again:
+                    // without this the next wait would learn that with a read of its own.
+                    ready.clear_ready();
+                    return read.map(drop);
+                }
                 Err(_would_block) => continue,
             }
         }
