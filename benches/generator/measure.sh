@@ -8,6 +8,11 @@
 #
 #   benches/generator/measure.sh
 #   RATES="50000 100000" ROUNDS=1 DURATION=5s benches/generator/measure.sh
+#   PRIORITY="chrt -f 10" benches/generator/measure.sh   # all three at real-time priority
+#
+# Every row ends with the 1-minute load average and the number of compiler processes running
+# as the run ended: a figure taken while others build measures the share of the core the
+# generator got, not the generator.
 #
 # Needs taskset and wrk (apt-get install wrk), and two cores.
 set -euo pipefail
@@ -19,26 +24,28 @@ ROUNDS=${ROUNDS:-3}
 DURATION=${DURATION:-10s}
 CONNECTIONS=${CONNECTIONS:-32}
 PORT=${PORT:-18999}
+PRIORITY=${PRIORITY:-}
 bin=${CARGO_TARGET_DIR:-target}/release
 
 cargo build --release -q -p loadgen -p benches --no-default-features --bin loadgen --bin floor
 runs=$(mktemp -d)
-taskset -c 1 "$bin/floor" "$PORT" &
+$PRIORITY taskset -c 1 "$bin/floor" "$PORT" &
 floor=$!
 trap 'kill $floor; rm -rf "$runs"' EXIT
 wait_for_port "$PORT"
 
-echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "| rate | round | delivered/s | dropped | lag p99 ms | latency p99 ms | loadgen CPU µs/op | loadgen cores |"
-echo "|---|---|---|---|---|---|---|---|"
+conditions() { echo "$(cut -d' ' -f1 /proc/loadavg) | $(pgrep -c -x rustc || true)"; }
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)${PRIORITY:+, priority: $PRIORITY}"
+echo "| rate | round | delivered/s | dropped | lag p99 ms | latency p99 ms | loadgen CPU µs/op | loadgen cores | load | rustc |"
+echo "|---|---|---|---|---|---|---|---|---|---|"
 for rate in $RATES; do
   for round in $(seq 1 "$ROUNDS"); do
     dir=$runs/$rate-$round
-    taskset -c 0 "$bin/loadgen" run benches/generator/fixed-200.toml \
+    $PRIORITY taskset -c 0 "$bin/loadgen" run benches/generator/fixed-200.toml \
       --endpoint-url "http://127.0.0.1:$PORT" --no-setup --rate "$rate" \
       --duration "$DURATION" --out "$dir" >/dev/null 2>&1 || true
-    jq -r --arg rate "$rate" --arg round "$round" '.operations[0] as $op |
-      "| \($rate) | \($round) | \(.delivered_rate_per_s | round) | \($op.dropped) | \($op.schedule_lag_p99_ms) | \($op.p99_ms) | \(.process_cpu_per_operation_us * 10 | round / 10) | \(.process_cpu_cores * 100 | round / 100) |"' \
+    jq -r --arg rate "$rate" --arg round "$round" --arg conditions "$(conditions)" '.operations[0] as $op |
+      "| \($rate) | \($round) | \(.delivered_rate_per_s | round) | \($op.dropped) | \($op.schedule_lag_p99_ms) | \($op.p99_ms) | \(.process_cpu_per_operation_us * 10 | round / 10) | \(.process_cpu_cores * 100 | round / 100) | \($conditions) |"' \
       "$dir/summary.json"
   done
 done
@@ -51,12 +58,12 @@ wrk.headers["X-Amz-Target"] = "DynamoDB_20120810.GetItem"
 wrk.body = '$body'
 LUA
 for round in $(seq 1 "$ROUNDS"); do
-  echo "wrk -t1 -c$CONNECTIONS, round $round: $(taskset -c 0 wrk -t1 -c"$CONNECTIONS" -d"$DURATION" \
-    -s "$runs/get_item.lua" "http://127.0.0.1:$PORT/" | grep -E 'Requests/sec')"
+  echo "wrk -t1 -c$CONNECTIONS, round $round: $($PRIORITY taskset -c 0 wrk -t1 -c"$CONNECTIONS" -d"$DURATION" \
+    -s "$runs/get_item.lua" "http://127.0.0.1:$PORT/" | grep -E 'Requests/sec') (load, rustc: $(conditions))"
 done
 if command -v wrk2 >/dev/null; then
   for rate in $RATES; do
-    echo "wrk2 -R$rate: $(taskset -c 0 wrk2 -t1 -c"$CONNECTIONS" -d"$DURATION" -R"$rate" \
+    echo "wrk2 -R$rate: $($PRIORITY taskset -c 0 wrk2 -t1 -c"$CONNECTIONS" -d"$DURATION" -R"$rate" \
       -s "$runs/get_item.lua" "http://127.0.0.1:$PORT/" | grep -E 'Requests/sec|99.000%' | tr -s ' \n' ' ')"
   done
 fi
