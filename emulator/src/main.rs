@@ -1,6 +1,11 @@
 use clap::Parser;
 use emulator::{Config, Emulator, LogFormat};
 
+/// mimalloc rather than glibc's allocator: requests allocate on tokio's workers and the
+/// storage writer frees on its own thread, a pattern glibc's arenas serve slowly.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> anyhow::Result<()> {
     let config = Config::parse();
     init_logging(config.log_format);

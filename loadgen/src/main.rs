@@ -16,6 +16,11 @@ use loadgen::scenario::{Scenario, parse_duration};
 use loadgen::target::Target;
 use loadgen::workload::{DynamoDbClient, Workload};
 
+/// mimalloc, as in the emulator's own binary, so that an embedded run measures the
+/// emulator as it ships.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(name = "loadgen", version, about)]
 struct Cli {

@@ -28,6 +28,11 @@ use emulator::{Config, Emulator};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
+/// mimalloc rather than glibc's allocator: requests allocate on tokio's workers and the
+/// storage writer frees on its own thread, a pattern glibc's arenas serve slowly.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const RECORDS_PER_REQUEST: usize = 100;
 const WARMUP: Duration = Duration::from_secs(2);
 

@@ -8,8 +8,10 @@
 //! and a measure name or a dimension value selects whole series. A series' values are held
 //! in its measure's type, so that a scan copies a slice of them into an Arrow array.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, RwLock};
+
+use foldhash::fast::RandomState;
 
 use crate::storage::StorageError;
 use crate::timestream::catalog::Snapshot;
@@ -99,7 +101,12 @@ impl Series {
     /// higher version replaces, anything else is already here. False when the value is not of
     /// the series' type.
     fn upsert(&mut self, time: i64, version: i64, value: &MeasureValue) -> bool {
-        let at = self.times.partition_point(|&t| t < time);
+        // Points mostly arrive in time order: the common case appends without a search over
+        // a vector that is seldom in cache.
+        let at = match self.times.last() {
+            Some(&last) if last < time => self.times.len(),
+            _ => self.times.partition_point(|&t| t < time),
+        };
         if self.times.get(at) == Some(&time) {
             if version > self.versions[at] {
                 if !self.values.put(at, true, value) {
@@ -125,12 +132,15 @@ impl Series {
     }
 }
 
+type FastMap<K, V> = HashMap<K, V, RandomState>;
+
 /// One table's series.
 #[derive(Debug, Default)]
 pub struct TableColumns {
     /// Series positions by measure name, then dimensions: nested so that a record of a known
-    /// series finds it through borrowed keys, without copying its names.
-    index: HashMap<String, HashMap<Vec<(String, String)>, usize>>,
+    /// series finds it through borrowed keys, without copying its names. Every written record
+    /// is looked up here, so the hasher is a fast one rather than SipHash.
+    index: FastMap<String, FastMap<Vec<(String, String)>, usize>>,
     pub series: Vec<Series>,
     /// Records before this time have left storage; late notifications of them are ignored.
     expired_before: i64,
@@ -195,7 +205,7 @@ pub struct ColumnStore {
     tables: RwLock<HashMap<u64, Arc<RwLock<TableColumns>>>>,
     /// Ids of dropped tables: a notification that arrives after the drop must not bring the
     /// table back (ids are never reused).
-    dropped: Mutex<std::collections::HashSet<u64>>,
+    dropped: Mutex<HashSet<u64>>,
 }
 
 impl ColumnStore {

@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 
+use foldhash::fast::RandomState;
 use redb::ReadableTable;
 
 use super::encoding::{decode_value, encode_value, key_time, record_key};
@@ -26,14 +27,14 @@ pub enum Upsert {
 
 /// One Timestream table's records, opened in a write closure. Lookups of schema entries
 /// are remembered for the closure's lifetime, so a request of 100 records of one series
-/// reads each name once.
+/// reads each name once; every record looks its names up here, hence a fast hasher.
 pub struct RecordTable<'t> {
     table_id: u64,
     records: Table<'t, &'static [u8], &'static [u8]>,
     schema: Table<'t, &'static [u8], &'static [u8]>,
-    known: HashMap<Kind, HashMap<String, Option<MeasureType>>>,
+    known: HashMap<Kind, HashMap<String, Option<MeasureType>, RandomState>, RandomState>,
     /// How many names of each kind the table has, once counted.
-    counts: HashMap<Kind, usize>,
+    counts: HashMap<Kind, usize, RandomState>,
 }
 
 impl<'t> RecordTable<'t> {
@@ -43,8 +44,8 @@ impl<'t> RecordTable<'t> {
             table_id,
             records: txn.open(tables::timestream_records(&name))?,
             schema: txn.open(TIMESTREAM_SCHEMA)?,
-            known: HashMap::new(),
-            counts: HashMap::new(),
+            known: HashMap::default(),
+            counts: HashMap::default(),
         })
     }
 
