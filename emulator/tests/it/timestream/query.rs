@@ -8,7 +8,7 @@ use aws_sdk_timestreamquery::error::ProvideErrorMetadata;
 use aws_sdk_timestreamquery::primitives::{DateTime, DateTimeFormat};
 use aws_sdk_timestreamquery::types::{Datum, ScalarType};
 use aws_sdk_timestreamwrite::Client as WriteClient;
-use aws_sdk_timestreamwrite::types::{Dimension, MeasureValueType, Record};
+use aws_sdk_timestreamwrite::types::{Dimension, MeasureValue, MeasureValueType, Record};
 
 use crate::util::Harness;
 
@@ -315,6 +315,151 @@ async fn nulls_aggregates_and_ordering_follow_trino() {
     assert_eq!(last[2].null_value(), Some(true));
     assert_eq!(scalar(&last[3]), "0");
     assert_eq!(scalar(&last[4]), "42");
+    h.stop().await;
+}
+
+/// A single-measure record of `name` with `value` of `ty` at `time_ms`, version `version`.
+fn single(name: &str, value: &str, ty: MeasureValueType, time_ms: i64, version: i64) -> Record {
+    Record::builder()
+        .measure_name(name)
+        .measure_value(value)
+        .measure_value_type(ty)
+        .time(time_ms.to_string())
+        .version(version)
+        .build()
+}
+
+fn attribute(name: &str, value: String, ty: MeasureValueType) -> MeasureValue {
+    MeasureValue::builder()
+        .name(name)
+        .value(value)
+        .r#type(ty)
+        .build()
+        .expect("measure value")
+}
+
+#[tokio::test]
+async fn every_measure_type_reads_back_from_its_own_column() {
+    let h = Harness::start().await;
+    set_up(&h.timestream(), &[]).await;
+    let now = now_ms();
+    let stats = Record::builder()
+        .measure_name("stats")
+        .measure_value_type(MeasureValueType::Multi)
+        .measure_values(attribute("mean", "42.5".into(), MeasureValueType::Double))
+        .measure_values(attribute(
+            "computed_at",
+            (now - 1000).to_string(),
+            MeasureValueType::Timestamp,
+        ))
+        .time(now.to_string())
+        .build();
+    let records = vec![
+        single("psi", "0.125", MeasureValueType::Double, now, 1),
+        single("predictions", "1200", MeasureValueType::Bigint, now, 1),
+        single("status", "healthy", MeasureValueType::Varchar, now, 1),
+        single("drifted", "false", MeasureValueType::Boolean, now, 1),
+        stats,
+        // A higher version of the same point replaces its value; an earlier point of the
+        // same series arrives after a later one.
+        single("status", "degraded", MeasureValueType::Varchar, now, 2),
+        single("psi", "0.25", MeasureValueType::Double, now - MINUTE_MS, 1),
+    ];
+    h.timestream()
+        .write_records()
+        .database_name("ml-monitoring")
+        .table_name("metrics")
+        .common_attributes(
+            Record::builder()
+                .dimensions(
+                    Dimension::builder()
+                        .name("model_id")
+                        .value("fraud-v3")
+                        .build()
+                        .expect("dimension"),
+                )
+                .build(),
+        )
+        .set_records(Some(records))
+        .send()
+        .await
+        .expect("written");
+    let out = h
+        .timestream_query()
+        .query()
+        .query_string(
+            "SELECT measure_name, time, measure_value::double, measure_value::bigint, \
+             measure_value::varchar, measure_value::boolean, mean, computed_at \
+             FROM \"ml-monitoring\".\"metrics\" ORDER BY measure_name, time",
+        )
+        .send()
+        .await
+        .expect("query");
+    let rows: Vec<Vec<Option<&str>>> = out
+        .rows()
+        .iter()
+        .map(|row| row.data().iter().map(|d| d.scalar_value()).collect())
+        .collect();
+    let at = timestamp(now);
+    let at = Some(at.as_str());
+    let earlier = timestamp(now - MINUTE_MS);
+    let computed = timestamp(now - 1000);
+    assert_eq!(
+        rows,
+        [
+            vec![
+                Some("drifted"),
+                at,
+                None,
+                None,
+                None,
+                Some("false"),
+                None,
+                None
+            ],
+            vec![
+                Some("predictions"),
+                at,
+                None,
+                Some("1200"),
+                None,
+                None,
+                None,
+                None
+            ],
+            vec![
+                Some("psi"),
+                Some(earlier.as_str()),
+                Some("0.25"),
+                None,
+                None,
+                None,
+                None,
+                None
+            ],
+            vec![Some("psi"), at, Some("0.125"), None, None, None, None, None],
+            vec![
+                Some("stats"),
+                at,
+                None,
+                None,
+                None,
+                None,
+                Some("42.5"),
+                Some(computed.as_str())
+            ],
+            vec![
+                Some("status"),
+                at,
+                None,
+                None,
+                Some("degraded"),
+                None,
+                None,
+                None
+            ],
+        ]
+    );
     h.stop().await;
 }
 
