@@ -36,6 +36,15 @@ fn zeroed_chunk() -> Box<[u8]> {
     vec![0; CHUNK].into_boxed_slice()
 }
 
+/// `offset` as an index, when `offset..offset + len` lies within a file of `file_len` bytes.
+fn within(offset: u64, len: usize, file_len: usize) -> io::Result<usize> {
+    let offset = usize::try_from(offset).map_err(|_| out_of_range())?;
+    match offset.checked_add(len) {
+        Some(end) if end <= file_len => Ok(offset),
+        _ => Err(out_of_range()),
+    }
+}
+
 /// The chunk-sized pieces of `offset..offset + len`: (chunk, start in it, length).
 fn pieces(offset: usize, len: usize) -> impl Iterator<Item = (usize, usize, usize)> {
     let mut at = offset;
@@ -58,14 +67,6 @@ impl ChunkedMemory {
     fn file_mut(&self) -> RwLockWriteGuard<'_, File> {
         self.file.write().unwrap_or_else(|e| e.into_inner())
     }
-
-    fn range(&self, offset: u64, len: usize, file_len: usize) -> io::Result<usize> {
-        let offset = usize::try_from(offset).map_err(|_| out_of_range())?;
-        match offset.checked_add(len) {
-            Some(end) if end <= file_len => Ok(offset),
-            _ => Err(out_of_range()),
-        }
-    }
 }
 
 impl StorageBackend for ChunkedMemory {
@@ -75,7 +76,7 @@ impl StorageBackend for ChunkedMemory {
 
     fn read(&self, offset: u64, out: &mut [u8]) -> io::Result<()> {
         let file = self.file();
-        let offset = self.range(offset, out.len(), file.len)?;
+        let offset = within(offset, out.len(), file.len)?;
         let mut written = 0;
         for (chunk, start, n) in pieces(offset, out.len()) {
             out[written..written + n].copy_from_slice(&file.chunks[chunk][start..start + n]);
@@ -113,7 +114,7 @@ impl StorageBackend for ChunkedMemory {
 
     fn write(&self, offset: u64, data: &[u8]) -> io::Result<()> {
         let mut file = self.file_mut();
-        let offset = self.range(offset, data.len(), file.len)?;
+        let offset = within(offset, data.len(), file.len)?;
         let mut read = 0;
         for (chunk, start, n) in pieces(offset, data.len()) {
             file.chunks[chunk][start..start + n].copy_from_slice(&data[read..read + n]);
