@@ -10,6 +10,7 @@ fn main() -> anyhow::Result<()> {
     let config = Config::parse();
     init_logging(config.log_format);
     let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(config.worker_threads())
         .enable_all()
         .build()?;
     runtime.block_on(async {
