@@ -14,8 +14,8 @@ pub mod columns;
 pub mod pages;
 pub mod provider;
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 
 use timestream_sql::datafusion::catalog::TableProvider;
 use timestream_sql::{Catalog, Engine, QueryError, QueryErrorKind, ResultSet};
@@ -31,7 +31,10 @@ const DAY_NANOS: i64 = 86_400_000_000_000;
 
 /// The query side of the service.
 pub struct QueryService {
-    engine: Arc<Engine>,
+    /// Built by the first query: DataFusion's session state (its function registry above
+    /// all) pages in megabytes of code and data that an emulator never asked a query need
+    /// not start with or keep resident.
+    engine: OnceLock<Arc<Engine>>,
     pub columns: Arc<ColumnStore>,
     pub pages: pages::Results,
 }
@@ -39,7 +42,7 @@ pub struct QueryService {
 impl Default for QueryService {
     fn default() -> Self {
         QueryService {
-            engine: Arc::new(Engine::new()),
+            engine: OnceLock::new(),
             columns: Arc::new(ColumnStore::default()),
             pages: pages::Results::default(),
         }
@@ -60,7 +63,7 @@ impl QueryService {
         sql: String,
         snapshot: Snapshot,
     ) -> Result<Outcome, TimestreamError> {
-        let engine = Arc::clone(&self.engine);
+        let engine = Arc::clone(self.engine());
         let tables = Tables::new(region, snapshot, Arc::clone(&self.columns));
         let scanned = Arc::clone(&tables.scanned);
         let handle = tokio::runtime::Handle::current();
@@ -79,6 +82,10 @@ impl QueryService {
         })
     }
 
+    fn engine(&self) -> &Arc<Engine> {
+        self.engine.get_or_init(|| Arc::new(Engine::new()))
+    }
+
     /// Plans `sql` without running it: its columns.
     pub async fn describe(
         &self,
@@ -87,7 +94,7 @@ impl QueryService {
         snapshot: Snapshot,
     ) -> Result<Vec<timestream_sql::Column>, TimestreamError> {
         let tables = Tables::new(region, snapshot, Arc::clone(&self.columns));
-        self.engine
+        self.engine()
             .describe(sql, &tables)
             .await
             .map_err(query_error)
