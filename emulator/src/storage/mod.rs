@@ -17,9 +17,23 @@ mod wal;
 mod writer;
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use redb::{Database, ReadTransaction, ReadableDatabase};
+
+use crate::periodic::PeriodicThread;
+
+/// redb's page cache for an on-disk store. redb holds every page a non-durable commit
+/// changed in this cache's write buffer (up to half of it) until the next durable commit, the
+/// write-ahead log's checkpoint, which then writes and fsyncs them all while the writer
+/// waits. At redb's 1 GiB default that was up to hundreds of megabytes, and checkpoints of
+/// 0.1-0.5 s under a stream of fresh keys; with 32 MB and the writeback below, 33-85 ms.
+const CACHE_BYTES: usize = 32 << 20;
+
+/// How often pages written to the database file since the last look are written back to
+/// disk, so that a checkpoint's fsync finds little left to write.
+const WRITEBACK_INTERVAL: Duration = Duration::from_millis(100);
 
 pub use txn::{Schema, Table, Txn};
 use writer::Writer;
@@ -63,6 +77,7 @@ pub struct Store {
     db: Arc<Database>,
     writer: Writer,
     path: Option<PathBuf>,
+    writeback: Mutex<Option<PeriodicThread>>,
 }
 
 impl Store {
@@ -71,7 +86,9 @@ impl Store {
     pub fn open(data_dir: &Path, durability: Durability) -> Result<Store, StorageError> {
         std::fs::create_dir_all(data_dir).map_err(redb::Error::from)?;
         let path = data_dir.join("drydock.redb");
-        let db = Database::builder().create(&path)?;
+        let db = Database::builder()
+            .set_cache_size(CACHE_BYTES)
+            .create(&path)?;
         let wal_path = wal::path(data_dir);
         let last_seq = wal::recover(&db, &wal_path)?;
         let log = match durability {
@@ -81,7 +98,26 @@ impl Store {
             )),
             Durability::None => None,
         };
-        Ok(Self::with_database(db, log, Some(path)))
+        let store = Self::with_database(db, log, Some(path.clone()));
+        let file = std::fs::File::open(&path).map_err(redb::Error::from)?;
+        *store.writeback.lock().expect("writeback lock") = Some(store.start_writeback(file));
+        Ok(store)
+    }
+
+    /// Writes the file's dirty pages back every `WRITEBACK_INTERVAL` in which the writer
+    /// committed (an idle store does no I/O).
+    fn start_writeback(&self, file: std::fs::File) -> PeriodicThread {
+        let commits = self.writer.commit_counter();
+        let mut seen = commits.load(std::sync::atomic::Ordering::Relaxed);
+        PeriodicThread::start("drydock-writeback", WRITEBACK_INTERVAL, move |_| {
+            let now = commits.load(std::sync::atomic::Ordering::Relaxed);
+            if now != seen {
+                seen = now;
+                if let Err(e) = file.sync_data() {
+                    tracing::warn!(error = %e, "writing the database file back failed");
+                }
+            }
+        })
     }
 
     /// A database that lives in memory only (in `memory::ChunkedMemory`). Its commits skip
@@ -95,7 +131,12 @@ impl Store {
     fn with_database(db: Database, log: Option<(wal::Wal, u64)>, path: Option<PathBuf>) -> Store {
         let db = Arc::new(db);
         let writer = Writer::spawn(Arc::clone(&db), log);
-        Store { db, writer, path }
+        Store {
+            db,
+            writer,
+            path,
+            writeback: Mutex::new(None),
+        }
     }
 
     /// A read snapshot. Cheap (about a microsecond); never waits for the writer.
@@ -142,6 +183,9 @@ impl Store {
     /// write-ahead log, checkpointed it).
     pub fn shutdown(&self) {
         self.writer.shutdown();
+        if let Some(writeback) = self.writeback.lock().expect("writeback lock").take() {
+            writeback.stop();
+        }
     }
 }
 

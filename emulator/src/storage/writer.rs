@@ -50,7 +50,7 @@ pub struct WriterStats {
 
 #[derive(Default)]
 struct Counters {
-    commits: AtomicU64,
+    commits: Arc<AtomicU64>,
     mutations: AtomicU64,
 }
 
@@ -125,6 +125,11 @@ impl Writer {
     {
         let rx = self.enqueue(mutation)?;
         rx.blocking_recv().unwrap_or_else(|_| Err(stopped()))
+    }
+
+    /// The count of commits, shared, for watchers that act only after writes.
+    pub(super) fn commit_counter(&self) -> Arc<AtomicU64> {
+        Arc::clone(&self.counters.commits)
     }
 
     pub(super) fn stats(&self) -> WriterStats {
