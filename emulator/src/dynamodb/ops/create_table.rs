@@ -140,9 +140,12 @@ pub(crate) fn being_created(name: &str) -> DynamoError {
     )
 }
 
-/// Now, in epoch seconds rounded to the millisecond the service reports.
+/// Now, in epoch seconds truncated to the millisecond the service reports. Never rounded
+/// up: a table's `active_at` is derived from it, and a moment in the future made a table
+/// created without an activation delay read as CREATING (ResourceNotFoundException) for up
+/// to half a millisecond.
 pub(crate) fn now_millis() -> f64 {
-    (catalog::now_epoch_seconds() * 1000.0).round() / 1000.0
+    (catalog::now_epoch_seconds() * 1000.0).floor() / 1000.0
 }
 
 /// A validated CreateTable request.
@@ -662,6 +665,14 @@ pub(crate) mod tests {
     use crate::dynamodb::ops::describe_table::describe_table;
     use crate::dynamodb::types::table::DescribeTableInput;
     use crate::storage::Store;
+
+    #[test]
+    fn the_reported_time_never_lies_in_the_future() {
+        for _ in 0..10_000 {
+            let reported = now_millis();
+            assert!(reported <= catalog::now_epoch_seconds());
+        }
+    }
 
     pub(crate) fn db() -> DynamoDb {
         DynamoDb::open(
