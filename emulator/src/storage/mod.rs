@@ -17,6 +17,7 @@ mod wal;
 mod writer;
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -28,7 +29,7 @@ use crate::periodic::PeriodicThread;
 /// changed in this cache's write buffer (up to half of it) until the next durable commit, the
 /// write-ahead log's checkpoint, which then writes and fsyncs them all while the writer
 /// waits. At redb's 1 GiB default that was up to hundreds of megabytes, and checkpoints of
-/// 0.1-0.5 s under a stream of fresh keys; with 32 MB and the writeback below, 33-85 ms.
+/// 0.1-0.5 s under a stream of fresh keys; with 32 MB and the writeback below, 11-88 ms.
 const CACHE_BYTES: usize = 32 << 20;
 
 /// How often pages written to the database file since the last look are written back to
@@ -98,26 +99,8 @@ impl Store {
             )),
             Durability::None => None,
         };
-        let store = Self::with_database(db, log, Some(path.clone()));
         let file = std::fs::File::open(&path).map_err(redb::Error::from)?;
-        *store.writeback.lock().expect("writeback lock") = Some(store.start_writeback(file));
-        Ok(store)
-    }
-
-    /// Writes the file's dirty pages back every `WRITEBACK_INTERVAL` in which the writer
-    /// committed (an idle store does no I/O).
-    fn start_writeback(&self, file: std::fs::File) -> PeriodicThread {
-        let commits = self.writer.commit_counter();
-        let mut seen = commits.load(std::sync::atomic::Ordering::Relaxed);
-        PeriodicThread::start("drydock-writeback", WRITEBACK_INTERVAL, move |_| {
-            let now = commits.load(std::sync::atomic::Ordering::Relaxed);
-            if now != seen {
-                seen = now;
-                if let Err(e) = file.sync_data() {
-                    tracing::warn!(error = %e, "writing the database file back failed");
-                }
-            }
-        })
+        Ok(Self::with_database(db, log, Some((path, file))))
     }
 
     /// A database that lives in memory only (in `memory::ChunkedMemory`). Its commits skip
@@ -128,14 +111,24 @@ impl Store {
         Ok(Self::with_database(db, None, None))
     }
 
-    fn with_database(db: Database, log: Option<(wal::Wal, u64)>, path: Option<PathBuf>) -> Store {
+    /// `file` is the database's path and a handle to it, for an on-disk store, whose pages
+    /// are written back in the background.
+    fn with_database(
+        db: Database,
+        log: Option<(wal::Wal, u64)>,
+        file: Option<(PathBuf, std::fs::File)>,
+    ) -> Store {
         let db = Arc::new(db);
         let writer = Writer::spawn(Arc::clone(&db), log);
+        let (path, writeback) = match file {
+            Some((path, handle)) => (Some(path), Some(start_writeback(handle, &writer))),
+            None => (None, None),
+        };
         Store {
             db,
             writer,
             path,
-            writeback: Mutex::new(None),
+            writeback: Mutex::new(writeback),
         }
     }
 
@@ -187,6 +180,22 @@ impl Store {
             writeback.stop();
         }
     }
+}
+
+/// Writes `file`'s dirty pages back every `WRITEBACK_INTERVAL` in which `writer` committed
+/// (an idle store does no I/O).
+fn start_writeback(file: std::fs::File, writer: &Writer) -> PeriodicThread {
+    let commits = writer.commit_counter();
+    let mut seen = commits.load(Ordering::Relaxed);
+    PeriodicThread::start("drydock-writeback", WRITEBACK_INTERVAL, move |_| {
+        let now = commits.load(Ordering::Relaxed);
+        if now != seen {
+            seen = now;
+            if let Err(e) = file.sync_data() {
+                tracing::warn!(error = %e, "writing the database file back failed");
+            }
+        }
+    })
 }
 
 #[cfg(test)]
